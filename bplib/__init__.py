@@ -1,0 +1,28 @@
+"""bplib: a small numpy library for learning how neural networks learn.
+
+Every chapter of the backprop book imports it. Each module can be read beside
+the chapter that explains it:
+
+* ``functions``  activations, their derivatives (from z and from a), softmax
+* ``layers``     ``Dense``, activation layers, ``Dropout``
+* ``losses``     ``MSE``, ``SoftmaxCrossEntropy``, ``BinaryCrossEntropy``
+* ``network``    ``Network``, a sequential stack of layers
+* ``optim``      ``SGD`` with optional momentum
+* ``train``      ``fit``, ``evaluate``, ``accuracy``
+* ``gradcheck``  central differences and relative errors
+"""
+
+from . import functions
+from .gradcheck import assert_gradients_ok, check_layer, check_network, numerical_gradient, relative_error
+from .layers import Activation, Dense, Dropout, Identity, Layer, ReLU, Sigmoid, Tanh, activation
+from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
+from .network import Network
+from .optim import SGD
+from .train import History, accuracy, evaluate, fit
+
+__all__ = [
+    "Activation", "BinaryCrossEntropy", "Dense", "Dropout", "History", "Identity", "Layer", "Loss", "MSE",
+    "Network", "ReLU", "SGD", "Sigmoid", "SoftmaxCrossEntropy", "Tanh", "accuracy", "activation",
+    "assert_gradients_ok", "check_layer", "check_network", "evaluate", "fit", "functions",
+    "numerical_gradient", "relative_error",
+]

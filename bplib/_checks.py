@@ -1,0 +1,63 @@
+"""Input checks shared by every part of bplib.
+
+Each check runs before any arithmetic and raises a ``TypeError`` or ``ValueError``
+that names the caller, the shape it got and the shape it expected. Numpy's
+broadcasting would otherwise turn many wrong shapes into silently wrong numbers:
+targets of shape ``(N,)`` against outputs ``(N, 1)`` broadcast to ``(N, N)``.
+"""
+
+import numpy as np
+
+FLOAT_DTYPES = (np.float32, np.float64)
+
+
+def as_float_array(x, where, name="input"):
+    """Return ``x`` as a float ndarray, refusing what is not an array.
+
+    Lists and tuples of numbers are accepted (they are converted); anything
+    else that is not an ndarray, and arrays that are not numeric, raise
+    ``TypeError``. Integer and boolean arrays become float64; float32 and
+    float64 are kept as they are.
+    """
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x)
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{where}: {name} must be a numpy array, got {type(x).__name__}")
+    if x.dtype.kind in "biu":
+        return x.astype(np.float64)
+    if x.dtype.type not in FLOAT_DTYPES:
+        raise TypeError(f"{where}: {name} must hold float32 or float64 numbers, got dtype {x.dtype}")
+    return x
+
+
+def check_batch(x, where, width=None, name="input"):
+    """Check that ``x`` is a non-empty 2-D batch ``(N, width)`` of finite floats.
+
+    Returns ``x`` as a float array. ``width=None`` accepts any width.
+    """
+    x = as_float_array(x, where, name)
+    expected = f"(N, {width if width is not None else 'D'})"
+    if x.ndim != 2:
+        raise ValueError(f"{where}: {name} must be a 2-D batch of shape {expected}, got shape {x.shape}")
+    if x.shape[0] == 0:
+        raise ValueError(f"{where}: {name} is an empty batch, shape {x.shape}; expected {expected} with N >= 1")
+    if width is not None and x.shape[1] != width:
+        raise ValueError(f"{where}: {name} has shape {x.shape}, expected {expected}: width {x.shape[1]} != {width}")
+    check_finite(x, where, name)
+    return x
+
+
+def check_finite(x, where, name="input"):
+    """Raise ``ValueError`` if ``x`` holds a NaN or an infinity."""
+    if not np.isfinite(x).all():
+        bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
+        raise ValueError(f"{where}: {name} of shape {np.shape(x)} holds {bad} NaN or infinite value(s)")
+
+
+def check_same_shape(a, b, where, names=("output", "target")):
+    """Raise ``ValueError`` unless ``a`` and ``b`` have exactly the same shape."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{where}: {names[1]} has shape {b.shape}, expected {a.shape} (the shape of the {names[0]}); "
+            "shapes must match exactly, numpy would broadcast them into a wrong answer"
+        )
