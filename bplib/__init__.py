@@ -10,9 +10,12 @@ the chapter that explains it:
 * ``optim``      ``SGD`` with optional momentum
 * ``train``      ``fit``, ``evaluate``, ``accuracy``
 * ``gradcheck``  central differences and relative errors
+* ``data``       the toy data sets, one-hot targets, train/test splits
+* ``plots``      figures several chapters draw (imported on its own: needs matplotlib)
+* ``widgets``    slider panels (imported on its own: needs ipywidgets)
 """
 
-from . import functions
+from . import data, functions
 from .gradcheck import assert_gradients_ok, check_layer, check_network, numerical_gradient, relative_error
 from .layers import Activation, Dense, Dropout, Identity, Layer, ReLU, Sigmoid, Tanh, activation
 from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
@@ -23,6 +26,6 @@ from .train import History, accuracy, evaluate, fit
 __all__ = [
     "Activation", "BinaryCrossEntropy", "Dense", "Dropout", "History", "Identity", "Layer", "Loss", "MSE",
     "Network", "ReLU", "SGD", "Sigmoid", "SoftmaxCrossEntropy", "Tanh", "accuracy", "activation",
-    "assert_gradients_ok", "check_layer", "check_network", "evaluate", "fit", "functions",
+    "assert_gradients_ok", "check_layer", "check_network", "data", "evaluate", "fit", "functions",
     "numerical_gradient", "relative_error",
 ]

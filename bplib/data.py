@@ -1,0 +1,115 @@
+"""The book's toy data sets, and small helpers for targets and splits.
+
+Every function that draws random numbers takes ``rng``, a
+``numpy.random.Generator``, so a chapter run twice sees the same data.
+Inputs are returned batch first: ``x`` has shape ``(N, D)``.
+(MNIST lives in ``bplib.mnist``.)
+"""
+
+import numpy as np
+
+
+def _need_rng(rng, where):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{where}: needs rng=numpy.random.default_rng(seed), got {rng!r}")
+
+
+def sine_curve(step=0.1, noise=0.0, rng=None):
+    """Points of ``t = sin(u)`` for ``u`` in ``[0, 2 pi)`` in steps of ``step``.
+
+    Returns ``(x, t)``, both of shape ``(N, 1)``, where ``x = u / pi - 1`` is the
+    input scaled to ``[-1, 1)`` (so ``u = pi * (x + 1)``). With ``noise > 0`` the
+    targets get Gaussian noise of that standard deviation (needs ``rng``).
+    """
+    if not step > 0:
+        raise ValueError(f"sine_curve: step must be positive, got {step!r}")
+    u = np.arange(0.0, 2 * np.pi, step)
+    t = np.sin(u)
+    if noise:
+        _need_rng(rng, "sine_curve")
+        t = t + rng.normal(0.0, noise, size=t.shape)
+    return (u / np.pi - 1.0)[:, None], t[:, None]
+
+
+def sine_boundary(step=0.1, noise=0.0, rng=None):
+    """A grid over ``[-1, 1]^2`` in steps of ``step``, labelled 1 where ``y < sin(pi x)``.
+
+    Returns ``(x, labels)``: ``x`` of shape ``(N, 2)`` holding ``(x, y)`` points
+    (441 of them for step 0.1) and integer labels of shape ``(N,)``. With
+    ``noise > 0`` each label is flipped with that probability (needs ``rng``).
+    """
+    if not step > 0:
+        raise ValueError(f"sine_boundary: step must be positive, got {step!r}")
+    ticks = np.round(np.arange(-1.0, 1.0 + step / 2, step), 10)
+    gx, gy = np.meshgrid(ticks, ticks)
+    x = np.column_stack([gx.ravel(), gy.ravel()])
+    labels = (x[:, 1] < np.sin(np.pi * x[:, 0])).astype(np.int64)
+    return x, flip_labels(labels, noise, rng, "sine_boundary")
+
+
+def flip_labels(labels, fraction, rng, where="flip_labels"):
+    """Binary labels with each one flipped with probability ``fraction``."""
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"{where}: noise must be a probability in [0, 1], got {fraction!r}")
+    if fraction == 0:
+        return labels
+    _need_rng(rng, where)
+    flip = rng.random(labels.shape) < fraction
+    return np.where(flip, 1 - labels, labels)
+
+
+def xor_blobs(n=200, spread=0.25, rng=None):
+    """Four Gaussian blobs at the corners ``(+-1, +-1)``, labelled by XOR of the signs.
+
+    Returns ``(x (n, 2), labels (n,))``. No straight line separates the classes.
+    """
+    _need_rng(rng, "xor_blobs")
+    corners = rng.choice(np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], dtype=float), size=n)
+    x = corners + rng.normal(0.0, spread, size=(n, 2))
+    labels = (corners[:, 0] * corners[:, 1] < 0).astype(np.int64)
+    return x, labels
+
+
+def two_spirals(n_per_class=100, turns=1.5, noise=0.05, rng=None):
+    """Two interleaved spirals, the classic hard case for a small network.
+
+    Returns ``(x (2 n_per_class, 2), labels)`` with points inside about ``[-1, 1]^2``.
+    """
+    _need_rng(rng, "two_spirals")
+    r = np.linspace(0.1, 1.0, n_per_class)
+    angle = r * turns * 2 * np.pi
+    xs, labels = [], []
+    for label in (0, 1):
+        theta = angle + label * np.pi
+        pts = np.column_stack([r * np.cos(theta), r * np.sin(theta)])
+        xs.append(pts + rng.normal(0.0, noise, size=pts.shape))
+        labels.append(np.full(n_per_class, label, dtype=np.int64))
+    return np.concatenate(xs), np.concatenate(labels)
+
+
+def one_hot(labels, k):
+    """Integer labels ``(N,)`` in ``[0, k)`` as one-hot rows ``(N, k)`` of float64."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: labels must be a 1-D integer array, got shape {labels.shape} dtype {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= k):
+        raise ValueError(f"one_hot: labels must lie in [0, {k}), got {labels.min()} to {labels.max()}")
+    out = np.zeros((labels.size, k))
+    out[np.arange(labels.size), labels] = 1.0
+    return out
+
+
+def train_test_split(x, t, test_fraction, rng):
+    """Shuffle ``(x, t)`` with ``rng`` and split off ``test_fraction`` of the rows.
+
+    Returns ``(x_train, t_train, x_test, t_test)``.
+    """
+    _need_rng(rng, "train_test_split")
+    if len(x) != len(t):
+        raise ValueError(f"train_test_split: {len(x)} inputs but {len(t)} targets")
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"train_test_split: test_fraction must lie in (0, 1), got {test_fraction!r}")
+    order = rng.permutation(len(x))
+    n_test = max(1, int(round(test_fraction * len(x))))
+    test, train = order[:n_test], order[n_test:]
+    return x[train], t[train], x[test], t[test]
