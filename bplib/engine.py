@@ -30,6 +30,7 @@ Example
 """
 
 import math
+import numbers
 import re
 
 __all__ = ["Value", "draw_graph"]
@@ -93,8 +94,8 @@ class Value:
         """Turn a plain number into a constant ``Value`` (an input that nobody differentiates)."""
         if isinstance(other, Value):
             return other
-        if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return Value(other, name=f"{other:g}")
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):  # also numpy's float64, int64
+            return Value(other, name=f"{float(other):g}")
         return NotImplemented
 
     def __add__(self, other):
@@ -134,9 +135,11 @@ class Value:
 
     def __pow__(self, k):
         """``self ** k`` for a constant number ``k``: local derivative ``k * self**(k - 1)``."""
-        if isinstance(k, Value) or not isinstance(k, (int, float)) or isinstance(k, bool):
+        if isinstance(k, Value) or not isinstance(k, numbers.Real) or isinstance(k, bool):
             raise TypeError(f"Value ** k: k must be a plain int or float, got {type(k).__name__}")
-        return Value(self.data**k, _children=(self,), _local_grads=(k * self.data ** (k - 1),), _op=f"**{k:g}")
+        if self.data < 0 and float(k) != int(k):
+            raise ValueError(f"Value ** k: a negative number {self!r} to the non-integer power {k} is not real")
+        return Value(self.data**k, _children=(self,), _local_grads=(k * self.data ** (k - 1),), _op=f"**{float(k):g}")
 
     def __neg__(self):
         """``-self``: local derivative -1."""

@@ -159,6 +159,14 @@ def test_bad_input_raises():
         Value(1.0) / 0.0
     with pytest.raises(TypeError):
         Value(1.0) + "2"
+    with pytest.raises(ValueError):
+        Value(-2.0) ** 0.5
+
+
+def test_numpy_scalars_work_like_python_numbers():
+    v = Value(3.0)
+    for out in (v * np.float64(2.0), np.float64(2.0) * v, v * np.int64(2), np.int64(2) * v, v + np.int64(3)):
+        assert isinstance(out, Value) and out.data == 6.0
 
 
 def engine_neuron_loss(x, t, W, b):
