@@ -277,13 +277,22 @@ def _formula(node, nested=False):
     return f"{_FUNC_TEXT.get(node.op, node.op)}({args[0]})"
 
 
+class _Waypoint:
+    """A place in a column where an edge that skips that column passes between the boxes."""
+
+
 def _layout(order):
-    """Column and row of every node: inputs on the left, the output on the right.
+    """Column and row of every node, and the waypoints of edges that skip columns.
 
     An operation's column is one more than its furthest input's; an input sits
-    just left of the first operation that uses it. Rows are then ordered by a
-    few sweeps that move each node towards the mean height of its neighbours,
-    which keeps edges short and crossings few.
+    just left of the first operation that uses it. An edge that spans several
+    columns gets a waypoint in every column it crosses, which takes a row
+    there like a node, so the edge runs between the boxes rather than through
+    them. Rows are ordered by a few sweeps that move each item towards the mean
+    height of its neighbours, which keeps edges short and crossings few.
+
+    Returns ``(column, row, routes, n_columns, n_rows)``; ``routes[(node, k)]``
+    lists the waypoints of the edge from ``node.children[k]`` to ``node``.
     """
     parents = {node: [] for node in order}
     for node in order:
@@ -296,25 +305,47 @@ def _layout(order):
         if not node.children and parents[node]:
             column[node] = min(column[p] for p in parents[node]) - 1
     shift = min(column.values())
-    column = {node: k - shift for node, k in column.items()}
+    for node in order:
+        column[node] -= shift
+
+    # Neighbours in adjacent columns, with waypoints standing in for the skipped columns.
+    left = {node: [] for node in order}
+    right = {node: [] for node in order}
+    routes = {}
+    for node in order:
+        for k, child in enumerate(node.children):
+            previous, route = child, []
+            for c in range(column[child] + 1, column[node]):
+                point = _Waypoint()
+                column[point], left[point], right[point] = c, [previous], []
+                right[previous].append(point)
+                route.append(point)
+                previous = point
+            right[previous].append(node)
+            left[node].append(previous)
+            routes[(node, k)] = route
+
     n_columns = 1 + max(column.values())
-    columns = [[node for node in order if column[node] == k] for k in range(n_columns)]
+    columns = [[] for _ in range(n_columns)]
+    for item in column:  # nodes in order of computation, then waypoints
+        columns[column[item]].append(item)
     row = {}
 
-    def assign(nodes):
-        for i, node in enumerate(nodes):
-            row[node] = (len(nodes) - 1) / 2 - i
+    def assign(items):
+        for i, item in enumerate(items):
+            row[item] = (len(items) - 1) / 2 - i
 
-    for nodes in columns:
-        assign(nodes)
+    def height(item):
+        neighbours = left[item] + right[item]
+        return sum(row[m] for m in neighbours) / len(neighbours) if neighbours else row[item]
+
+    for items in columns:
+        assign(items)
     for _ in range(4):
         for k in list(range(n_columns)) + list(reversed(range(n_columns))):
-            def key(n):
-                nbrs = list(n.children) + parents[n]
-                return -sum(row[m] for m in nbrs) / len(nbrs) if nbrs else 0.0
-            columns[k].sort(key=key)
+            columns[k].sort(key=lambda item: -height(item))
             assign(columns[k])
-    return column, row, n_columns, max(len(nodes) for nodes in columns)
+    return column, row, routes, n_columns, max(len(items) for items in columns)
 
 
 def draw_graph(root, ax=None, show_grad=True, show_local=True, title=None, value_fmt="{:.4g}",
@@ -324,8 +355,8 @@ def draw_graph(root, ax=None, show_grad=True, show_local=True, title=None, value
     Each node is a box with its formula (``q = x + y``), its forward value
     (blue) and, when ``show_grad``, its gradient ``d(root)/d(node)`` (red) as
     left by ``root.backward()``. When ``show_local``, each edge carries the
-    local derivative ``d(parent)/d(child)`` in grey. Inputs are on the left,
-    the output on the right.
+    local derivative ``d(parent)/d(child)`` in grey, near its arrow head.
+    Inputs are on the left, the output on the right.
 
     Parameters
     ----------
@@ -350,36 +381,46 @@ def draw_graph(root, ax=None, show_grad=True, show_local=True, title=None, value
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph: expected a Value, got {type(root).__name__}")
     order = root.topological_order()
-    column, row, n_columns, n_rows = _layout(order)
-    dx, dy, w, h = 2.4, 1.35, 1.55, 0.95  # column spacing, row spacing, box width and height
+    column, row, routes, n_columns, n_rows = _layout(order)
+    dx, dy, w, h = 2.5, 1.35, 1.55, 0.95  # column spacing, row spacing, box width and height
     if ax is None:
         _, ax = plt.subplots(figsize=(1.25 * dx * n_columns + 0.3, 0.95 * dy * n_rows + 0.6))
-    pos = {node: (column[node] * dx, row[node] * dy) for node in order}
 
+    def at(item):
+        return column[item] * dx, row[item] * dy
+
+    edge_style = dict(color="0.55", lw=1.0)
     for node in order:
-        px, py = pos[node]
+        px, py = at(node)
         # Edges arrive at separate points on the left side of the box, the highest input highest,
         # so that the local derivative written near each arrow head can be told apart.
         n = len(node.children)
-        by_height = sorted(range(n), key=lambda k: -pos[node.children[k]][1])
+        last_before = [routes[(node, k)][-1] if routes[(node, k)] else node.children[k] for k in range(n)]
+        by_height = sorted(range(n), key=lambda k: -at(last_before[k])[1])
         arrive = {k: py + 0.3 * h * ((n - 1) / 2 - i) for i, k in enumerate(by_height)}
         for k, (child, local) in enumerate(zip(node.children, node.local_grads)):
-            cx, cy = pos[child]
+            x0, y0 = at(child)[0] + w / 2, at(child)[1]
+            for point in routes[(node, k)]:  # straight through each skipped column, between its boxes
+                wx, wy = at(point)
+                ax.plot([x0, wx - w / 2, wx + w / 2], [y0, wy, wy], zorder=1, **edge_style)
+                x0, y0 = wx + w / 2, wy
+            x1, y1 = px - w / 2, arrive[k]
             repeated = child in node.children[:k]  # the same input twice, as in x * x: bend this edge
-            bend = 0.35 if repeated else 0.0
-            ax.annotate("", xy=(px - w / 2, arrive[k]), xytext=(cx + w / 2, cy),
-                        arrowprops=dict(arrowstyle="-|>", color="0.55", lw=1.0, shrinkA=0, shrinkB=0,
-                                        connectionstyle=f"arc3,rad={-bend if arrive[k] > cy else bend}"))
+            rad = (-0.35 if y1 > y0 else 0.35) if repeated else 0.0
+            ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
+                        arrowprops=dict(arrowstyle="-|>", shrinkA=0, shrinkB=0,
+                                        connectionstyle=f"arc3,rad={rad}", **edge_style))
             if show_local:
-                t = 0.5 if repeated else 0.72
-                lx = cx + w / 2 + t * (px - w / 2 - cx - w / 2)
-                ly = cy + t * (arrive[k] - cy) + (0.2 * dy * (1 if arrive[k] > cy else -1) if repeated else 0.0)
-                ax.text(lx, ly, value_fmt.format(local), fontsize=7.5, color="0.3", ha="center", va="center",
+                if rad:  # the middle of matplotlib's arc3 curve, a quadratic Bezier
+                    lx, ly = (x0 + x1) / 2 + rad * (y1 - y0) / 2, (y0 + y1) / 2 - rad * (x1 - x0) / 2
+                else:  # near the arrow head, where edges into one box are furthest apart
+                    lx, ly = x0 + 0.6 * (x1 - x0), y0 + 0.6 * (y1 - y0)
+                ax.text(lx, ly, value_fmt.format(local), fontsize=8, color="0.3", ha="center", va="center",
                         style="italic", bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.9),
                         zorder=2)
 
     for node in order:
-        px, py = pos[node]
+        px, py = at(node)
         is_root = node is root
         ax.add_patch(FancyBboxPatch((px - w / 2, py - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
                                     fc="#fff6d5" if is_root else ("#eef3f8" if node.op else "#f4f4f4"),

@@ -221,3 +221,18 @@ def test_draw_graph_labels_every_node():
     plt.close(ax.figure)
     with pytest.raises(TypeError):
         draw_graph(3.0)
+
+
+def test_layout_gives_every_node_its_own_place_and_routes_long_edges_around_boxes():
+    from bplib.engine import _layout
+
+    x = Value(2.0, "x")
+    y = (x.exp() * x + x.tanh()).named("y")  # x feeds a node two columns to its right
+    order = y.topological_order()
+    column, row, routes, n_columns, n_rows = _layout(order)
+    places = [(column[item], row[item]) for item in column]
+    assert len(places) == len(set(places))  # nodes and waypoints never share a place
+    product = y.children[0]
+    assert column[product] - column[x] == 2
+    assert len(routes[(product, 1)]) == 1  # one waypoint in the skipped column
+    assert all(column[c] - column[n] == -1 for n in order for k, c in enumerate(n.children) if not routes[(n, k)])
