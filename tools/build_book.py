@@ -1,0 +1,187 @@
+"""Build the HTML book into ``_build/html``, failing on any warning.
+
+Run with the project's environment (``make book`` does this)::
+
+    .venv/bin/python tools/build_book.py
+
+Steps:
+
+1. Browser assets.  ``npm ci`` installs the pinned MathJax, RequireJS and
+   ipywidgets HTML manager (``package-lock.json``) and the files the book needs
+   are copied to ``_assets/vendor/``, which Sphinx publishes as
+   ``_static/vendor/``.  Skipped when the copies are already up to date.  Without
+   npm the book falls back to a CDN, and this script says so.
+2. Execution cache.  Notebooks are executed through jupyter-cache, which keys
+   on a notebook's code only.  When ``bplib`` changes, the cached outputs may be
+   stale, so the cache and Sphinx's saved environment are cleared.
+3. ``jupyter-book build`` with ``-W -n --keep-going``: any Sphinx warning,
+   including a notebook cell that raises, fails the build.  The full log is kept
+   in ``_build/build.log``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "_build"
+HTML = BUILD / "html"
+VENDOR = ROOT / "_assets" / "vendor"
+NODE_MODULES = ROOT / "node_modules"
+
+#: What the book takes from each npm package: (package dir, files or dirs, destination).
+VENDOR_FILES = [
+    ("mathjax/es5", ["."], "mathjax"),
+    ("requirejs", ["require.js"], "requirejs"),
+    ("@jupyter-widgets/html-manager/dist", ["embed-amd.js"], "html-manager"),
+]
+#: Fonts and images the widget manager loads relative to its own script.
+HTML_MANAGER_ASSET_SUFFIXES = (".woff", ".woff2", ".ttf", ".eot", ".svg")
+
+
+#: A Sphinx warning or error line ("path:line: WARNING: ..." or "WARNING: ...").
+#: Kernel log lines such as "[IPKernelApp] WARNING | ..." are not Sphinx's.
+SPHINX_PROBLEM = re.compile(r"(^|: )(WARNING|ERROR|CRITICAL|SEVERE): ")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def say(msg: str) -> None:
+    print(f"[build_book] {msg}", flush=True)
+
+
+def _sha256_files(paths) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(p.relative_to(ROOT).as_posix().encode())
+        h.update(b"\0")
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- assets
+def vendor_assets() -> bool:
+    """Make ``_assets/vendor`` match ``package-lock.json``.  Return True if local."""
+    lock = ROOT / "package-lock.json"
+    stamp = VENDOR / "STAMP.json"
+    want = _sha256_files([lock, Path(__file__).resolve()])
+    if stamp.is_file() and json.loads(stamp.read_text()).get("lock") == want:
+        return True
+
+    npm = shutil.which("npm")
+    if npm is None:
+        if VENDOR.is_dir():
+            say("npm not found; keeping the existing (possibly older) copies in _assets/vendor")
+            return True
+        say("npm not found: the book will load MathJax, RequireJS and the widget manager "
+            "from a CDN, so equations and widgets need a network to render")
+        return False
+
+    say("installing browser assets with npm ci (pinned by package-lock.json)")
+    subprocess.run(
+        [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=ROOT, check=True,
+    )
+    if VENDOR.exists():
+        shutil.rmtree(VENDOR)
+    for src_dir, names, dest in VENDOR_FILES:
+        src = NODE_MODULES / src_dir
+        out = VENDOR / dest
+        out.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            s = src / name
+            if s.is_dir():
+                shutil.copytree(s, out, dirs_exist_ok=True)
+            else:
+                shutil.copy2(s, out / name)
+    manager = NODE_MODULES / "@jupyter-widgets/html-manager/dist"
+    for f in manager.iterdir():
+        if f.suffix in HTML_MANAGER_ASSET_SUFFIXES:
+            shutil.copy2(f, VENDOR / "html-manager" / f.name)
+    versions = {
+        name: json.loads((NODE_MODULES / name / "package.json").read_text())["version"]
+        for name in ("mathjax", "requirejs", "@jupyter-widgets/html-manager")
+    }
+    stamp.write_text(json.dumps({"lock": want, "versions": versions}, indent=2) + "\n")
+    say("browser assets: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
+    return True
+
+
+# ------------------------------------------------------------------ execution cache
+def invalidate_cache_if_bplib_changed() -> None:
+    """Drop cached notebook outputs when the library they were computed with changed."""
+    sources = list((ROOT / "bplib").rglob("*.py"))
+    digest = _sha256_files(sources) if sources else "none"
+    stamp = BUILD / ".bplib.sha256"
+    if stamp.is_file() and stamp.read_text().strip() == digest:
+        return
+    for stale in (BUILD / ".jupyter_cache", BUILD / ".doctrees"):
+        if stale.exists():
+            say(f"bplib changed: clearing {stale.relative_to(ROOT)}")
+            shutil.rmtree(stale)
+    BUILD.mkdir(exist_ok=True)
+    stamp.write_text(digest + "\n")
+
+
+# -------------------------------------------------------------------------- build
+def jupyter_book_command() -> list[str]:
+    exe = Path(sys.executable).parent / "jupyter-book"
+    if not exe.exists():
+        found = shutil.which("jupyter-book")
+        if found is None:
+            raise SystemExit("jupyter-book is not installed in this environment; run `make book`")
+        exe = Path(found)
+    return [str(exe), "build", str(ROOT), "--builder", "html", "-W", "-n", "--keep-going"]
+
+
+def build(log_path: Path | None = None) -> int:
+    """Build the book; return jupyter-book's exit status (non-zero on any warning)."""
+    started = time.monotonic()
+    local = vendor_assets()
+    invalidate_cache_if_bplib_changed()
+    log_path = log_path or BUILD / "build.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+
+    env = dict(os.environ)
+    env.setdefault("MPLBACKEND", "Agg")
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # silences a debugger note in kernels
+    cmd = jupyter_book_command()
+    say("running: jupyter-book build . --builder html -W -n --keep-going")
+    warnings = []
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, encoding="utf-8", errors="replace",
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            plain = ANSI.sub("", line)
+            log.write(plain)
+            if SPHINX_PROBLEM.search(plain):
+                warnings.append(plain.rstrip())
+        status = proc.wait()
+    elapsed = time.monotonic() - started
+    if status == 0 and warnings:
+        status = 1  # belt and braces: -W should already have failed
+    if status != 0:
+        say(f"BUILD FAILED after {elapsed:.0f} s ({len(warnings)} warning/error lines; "
+            f"full log in {log_path.relative_to(ROOT)})")
+        for w in warnings[:50]:
+            say("  " + w)
+        return status
+    say(f"built in {elapsed:.0f} s with no warnings"
+        + ("" if local else " (equations and widgets load from a CDN: npm was missing)"))
+    say(f"open {HTML / 'index.html'} in a browser, or run `make serve`")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(build())

@@ -1,0 +1,95 @@
+"""Sphinx extension: serve MathJax, RequireJS and the ipywidgets manager from the book itself.
+
+``_config.yml`` points ``mathjax_path`` and myst-nb's ``nb_ipywidgets_js`` at
+copies under ``_static/vendor/`` of the built book.  Those copies come from
+the npm registry (``package.json`` / ``package-lock.json``) and are placed in
+``_assets/vendor/`` by ``tools/build_book.py`` before Sphinx runs.
+
+This extension checks, when the configuration is read, that every local
+file named in the configuration is really there.  If one is missing (no npm
+on the machine), it swaps in the same pinned version from a CDN and says so
+on the console: the book still builds, but then needs a network to show
+equations and widgets.
+
+It also keeps the vendored trees out of ``html_js_files`` /
+``html_css_files``: Jupyter Book adds every ``*.js`` and ``*.css`` it finds
+under a ``_static`` folder to every page, which must never happen to the
+hundreds of MathJax components.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+#: Versions must match package.json.  Used only when npm was not available.
+CDN_FALLBACK = {
+    "vendor/mathjax/tex-chtml.js": "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml.js",
+    "vendor/requirejs/require.js": "https://cdn.jsdelivr.net/npm/requirejs@2.3.8/require.js",
+    "vendor/html-manager/embed-amd.js": (
+        "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.15/dist/embed-amd.js"
+    ),
+}
+
+VENDOR_PREFIX = "vendor/"
+
+
+def _static_dirs(app: Sphinx, config: Config) -> list[Path]:
+    return [Path(app.confdir, p) for p in config.html_static_path]
+
+
+def _exists(rel: str, dirs: list[Path]) -> bool:
+    return any((d / rel).is_file() for d in dirs)
+
+
+def _entry_name(entry) -> str:
+    return entry[0] if isinstance(entry, (tuple, list)) else str(entry)
+
+
+def on_config_inited(app: Sphinx, config: Config) -> None:
+    dirs = _static_dirs(app, config)
+
+    # 1. Never load the vendored trees wholesale on every page.
+    config.html_js_files = [
+        e for e in config.html_js_files if not _entry_name(e).startswith(VENDOR_PREFIX)
+    ]
+    config.html_css_files = [
+        e for e in config.html_css_files if not _entry_name(e).startswith(VENDOR_PREFIX)
+    ]
+
+    # 2. Local copies, or a loud fallback to the CDN.
+    missing = []
+    if config.mathjax_path in CDN_FALLBACK and not _exists(config.mathjax_path, dirs):
+        missing.append(config.mathjax_path)
+        config.mathjax_path = CDN_FALLBACK[config.mathjax_path]
+
+    widgets_js = {}
+    for path, attrs in dict(config.nb_ipywidgets_js).items():
+        if path in CDN_FALLBACK and not _exists(path, dirs):
+            missing.append(path)
+            path = CDN_FALLBACK[path]
+            attrs = {**attrs, "crossorigin": "anonymous"}
+        widgets_js[path] = attrs
+    config.nb_ipywidgets_js = widgets_js
+
+    if missing:
+        # Deliberately not a warning: the build runs with -W, and a machine
+        # without npm should still be able to build a (network-needing) book.
+        logger.info(
+            "offline_assets: npm assets not found (%s); "
+            "falling back to the CDN for equations and widgets",
+            ", ".join(missing),
+        )
+    else:
+        logger.info("offline_assets: MathJax, RequireJS and the widget manager are served locally")
+
+
+def setup(app: Sphinx) -> dict:
+    # Run before myst-nb reads nb_ipywidgets_js (it does so at builder-inited).
+    app.connect("config-inited", on_config_inited, priority=100)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
