@@ -5,6 +5,20 @@ of order ``eps**2``, against ``eps`` for the one-sided difference. In float64,
 with ``eps = 1e-6``, a correct backward pass agrees with it to a relative error
 of about 1e-8 or better, while a wrong one is off by 1e-3 or more; that gap is
 what makes the check a test.
+
+What can be checked:
+
+* ``check_network``: a bplib ``Network`` with a loss;
+* ``check_layer``: any object with ``forward(x, training=...)`` and ``backward(dout)``;
+* ``check_function``: any hand-written ``loss_and_grads(params, ...)`` returning
+  ``(loss, grads)`` for a dict of parameter arrays;
+* ``check_step``: the update a training step actually makes, divided by the
+  learning rate, against the gradient at the weights before the step. This
+  catches bugs that live in the update rule (a flipped sign, weights updated
+  too early) rather than in the gradient.
+
+Each returns a dict from name to relative error; ``error_table`` prints such
+dicts side by side and ``assert_gradients_ok`` turns one into a test.
 """
 
 import numpy as np
@@ -134,3 +148,179 @@ def assert_gradients_ok(errors, tol=1e-7):
         lines = "\n".join(f"  {name}: relative error {err:.3e}" for name, err in bad.items())
         raise AssertionError(f"gradient check failed (tolerance {tol:g}):\n{lines}")
     return errors
+
+
+def _check_params(params, where):
+    """Refuse anything but a non-empty dict of float64 arrays, before any arithmetic."""
+    if not isinstance(params, dict) or not params:
+        raise TypeError(f"{where}: params must be a non-empty dict of numpy arrays, got {type(params).__name__}")
+    for key, value in params.items():
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"{where}: parameter {key!r} must be a numpy array, got {type(value).__name__}")
+        if value.dtype != np.float64:
+            raise TypeError(
+                f"{where}: parameter {key!r} has dtype {value.dtype}; a gradient check needs float64 "
+                "(float32 rounding alone gives relative errors near 1e-3, the size of a real bug)"
+            )
+
+
+def _loss_value(out):
+    """The loss from what a function returned: a number, or the first item of ``(loss, grads)``."""
+    return float(out[0] if isinstance(out, tuple) else out)
+
+
+def check_function(loss_and_grads, params, *args, eps=1e-6, **kwargs):
+    """Check a hand-written ``loss_and_grads`` against central differences, parameter by parameter.
+
+    Parameters
+    ----------
+    loss_and_grads : callable
+        ``loss_and_grads(params, *args, **kwargs)`` returns ``(loss, grads)``:
+        the loss as a number and a dict with one gradient array per key of
+        ``params``, of the same shape. It must read the parameters from the
+        ``params`` arrays it is given (the check perturbs them in place) and
+        draw no fresh random numbers between calls (fix any dropout mask).
+    params : dict of str -> float64 ndarray
+        The point at which to check. The arrays are restored exactly afterwards.
+    *args, **kwargs
+        Passed on to ``loss_and_grads``, e.g. a batch ``x, t``.
+    eps : float
+        Step of the central difference.
+
+    Returns
+    -------
+    dict from each parameter name to the relative error between the gradient
+    ``loss_and_grads`` returned and the numerical one.
+
+    Examples
+    --------
+    >>> def loss_and_grads(p, x):
+    ...     return float(np.sum((x @ p["w"]) ** 2)), {"w": 2 * x.T @ (x @ p["w"])}
+    >>> errors = check_function(loss_and_grads, {"w": np.ones(2)}, np.eye(2))
+    >>> errors["w"] < 1e-7
+    True
+    """
+    _check_params(params, "check_function")
+    out = loss_and_grads(params, *args, **kwargs)
+    if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict)):
+        raise TypeError(
+            f"check_function: loss_and_grads must return (loss, grads) with grads a dict, got {type(out).__name__}"
+        )
+    grads = out[1]
+    missing, extra = set(params) - set(grads), set(grads) - set(params)
+    if missing or extra:
+        raise ValueError(
+            f"check_function: grads must have the keys of params {sorted(params)}; "
+            f"missing {sorted(missing)}, unexpected {sorted(extra)}"
+        )
+    analytic = {}
+    for key in params:
+        grad = np.array(grads[key], dtype=np.float64)  # a copy: later calls may overwrite a shared buffer
+        if grad.shape != params[key].shape:
+            raise ValueError(
+                f"check_function: gradient {key!r} has shape {grad.shape}, expected {params[key].shape} "
+                "(the shape of the parameter)"
+            )
+        analytic[key] = grad
+
+    def f():
+        return _loss_value(loss_and_grads(params, *args, **kwargs))
+
+    return {key: relative_error(analytic[key], numerical_gradient(f, params[key], eps)) for key in params}
+
+
+def check_step(step, loss, params, *args, lr, eps=1e-6, **kwargs):
+    """Check the step a training update actually takes, parameter by parameter.
+
+    Plain gradient descent moves every parameter by ``-lr * dL/dp``, so the
+    step it took, divided by ``-lr``, is the gradient it followed:
+
+        ``g_taken = (p_before - p_after) / lr``.
+
+    This compares ``g_taken`` with the central-difference gradient of ``loss``
+    at ``p_before``. Unlike ``check_function`` it does not care what the code
+    calls its variables or which sign convention it uses; it sees bugs in the
+    update itself: a sign that makes the step climb (relative error 1), or a
+    layer's weights updated before another layer's gradient was computed from
+    them (an error that grows in proportion to ``lr``).
+
+    Parameters
+    ----------
+    step : callable
+        ``step(params, *args, lr=lr, **kwargs)`` makes one plain gradient-descent
+        update, in place (``p -= ...`` or ``params[key] = ...``), or returns the
+        new dict of parameters. Its other return values are ignored. It is run
+        on a copy: the caller's ``params`` are left as they were.
+    loss : callable
+        ``loss(params, *args, **kwargs)`` returns the loss the step should
+        descend, as a number or as the first item of ``(loss, grads)``, so a
+        ``loss_and_grads`` function can be passed as it is.
+    params : dict of str -> float64 ndarray
+        The weights before the step.
+    lr : float
+        The learning rate the step is run with (keyword only).
+
+    Returns
+    -------
+    dict from each parameter name to the relative error between ``g_taken``
+    and the numerical gradient.
+
+    Notes
+    -----
+    Only steps of plain gradient descent can be checked this way: momentum or
+    Adam move the weights along something other than the current gradient by
+    design.
+    """
+    _check_params(params, "check_step")
+    if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
+        raise ValueError(f"check_step: lr must be a positive number, got {lr!r}")
+
+    def f():
+        return _loss_value(loss(params, *args, **kwargs))
+
+    numeric = {key: numerical_gradient(f, params[key], eps) for key in params}
+    trial = {key: value.copy() for key, value in params.items()}
+    result = step(trial, *args, lr=lr, **kwargs)
+    after = result if isinstance(result, dict) else trial
+    errors = {}
+    for key in params:
+        if key not in after or np.shape(after[key]) != params[key].shape:
+            raise ValueError(f"check_step: after the step, parameter {key!r} is missing or has changed shape")
+        taken = (params[key] - np.asarray(after[key], dtype=np.float64)) / lr
+        errors[key] = relative_error(taken, numeric[key])
+    return errors
+
+
+def error_table(results, tol=1e-7):
+    """A text table of relative errors: one row per parameter, one column per check.
+
+    Parameters
+    ----------
+    results : dict
+        Either one check's result (name -> relative error) or several, keyed by
+        a column label: ``{"buggy": errors, "fixed": errors}``.
+    tol : float
+        Entries below ``tol`` are marked ``ok``, the rest ``FAIL``.
+
+    Returns
+    -------
+    str, ready to print.
+    """
+    if results and all(isinstance(v, dict) for v in results.values()):
+        columns = results
+    else:
+        columns = {"relative error": results}
+    rows = []
+    for errors in columns.values():
+        rows += [name for name in errors if name not in rows]
+    width = max([len("parameter")] + [len(str(name)) for name in rows])
+    cell = max([14] + [len(str(label)) for label in columns])
+
+    def mark(err):
+        return f"{err:.1e} {'ok' if err < tol else 'FAIL'}"
+
+    lines = [f"{'parameter':<{width}}  " + "  ".join(f"{str(label):>{cell}}" for label in columns)]
+    for name in rows:
+        cells = [mark(errors[name]) if name in errors else "-" for errors in columns.values()]
+        lines.append(f"{str(name):<{width}}  " + "  ".join(f"{c:>{cell}}" for c in cells))
+    return "\n".join(lines)
