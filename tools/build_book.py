@@ -8,12 +8,13 @@ Steps:
 
 1. Browser assets.  ``npm ci`` installs the pinned MathJax, RequireJS and
    ipywidgets HTML manager (``package-lock.json``) and the files the book needs
-   are copied to ``_assets/vendor/``, which Sphinx publishes as
-   ``_static/vendor/``.  Skipped when the copies are already up to date.  Without
+   are copied to ``_assets/npm/``, which Sphinx publishes as
+   ``_static/npm/``.  Skipped when the copies are already up to date.  Without
    npm the book falls back to a CDN, and this script says so.
 2. Execution cache.  Notebooks are executed through jupyter-cache, which keys
-   on a notebook's code only.  When ``bplib`` changes, the cached outputs may be
-   stale, so the cache and Sphinx's saved environment are cleared.
+   on a notebook's code only.  When ``bplib`` or the pinned versions change,
+   the cached outputs may be stale, so the cache and Sphinx's saved
+   environment are cleared.
 3. ``jupyter-book build`` with ``-W -n --keep-going``: any Sphinx warning,
    including a notebook cell that raises, fails the build.  The full log is kept
    in ``_build/build.log``.
@@ -34,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
-VENDOR = ROOT / "_assets" / "vendor"
+VENDOR = ROOT / "_assets" / "npm"
 NODE_MODULES = ROOT / "node_modules"
 
 #: What the book takes from each npm package: (package dir, files or dirs, destination).
@@ -68,7 +69,7 @@ def _sha256_files(paths) -> str:
 
 # --------------------------------------------------------------------------- assets
 def vendor_assets() -> bool:
-    """Make ``_assets/vendor`` match ``package-lock.json``.  Return True if local."""
+    """Make ``_assets/npm`` match ``package-lock.json``.  Return True if local."""
     lock = ROOT / "package-lock.json"
     stamp = VENDOR / "STAMP.json"
     want = _sha256_files([lock, Path(__file__).resolve()])
@@ -78,7 +79,7 @@ def vendor_assets() -> bool:
     npm = shutil.which("npm")
     if npm is None:
         if VENDOR.is_dir():
-            say("npm not found; keeping the existing (possibly older) copies in _assets/vendor")
+            say("npm not found; keeping the existing (possibly older) copies in _assets/npm")
             return True
         say("npm not found: the book will load MathJax, RequireJS and the widget manager "
             "from a CDN, so equations and widgets need a network to render")
@@ -116,15 +117,23 @@ def vendor_assets() -> bool:
 
 # ------------------------------------------------------------------ execution cache
 def invalidate_cache_if_bplib_changed() -> None:
-    """Drop cached notebook outputs when the library they were computed with changed."""
-    sources = list((ROOT / "bplib").rglob("*.py"))
+    """Drop cached notebook outputs when what they were computed with changed.
+
+    That is bplib (code and data files) and the pinned versions of everything
+    else; a change to a notebook's own code is noticed by jupyter-cache itself.
+    """
+    sources = [
+        p for p in (ROOT / "bplib").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
+    sources += list((ROOT / "requirements").glob("constraints-py*.txt"))
     digest = _sha256_files(sources) if sources else "none"
     stamp = BUILD / ".bplib.sha256"
     if stamp.is_file() and stamp.read_text().strip() == digest:
         return
     for stale in (BUILD / ".jupyter_cache", BUILD / ".doctrees"):
         if stale.exists():
-            say(f"bplib changed: clearing {stale.relative_to(ROOT)}")
+            say(f"bplib or the pinned versions changed: clearing {stale.relative_to(ROOT)}")
             shutil.rmtree(stale)
     BUILD.mkdir(exist_ok=True)
     stamp.write_text(digest + "\n")
@@ -150,7 +159,6 @@ def build(log_path: Path | None = None) -> int:
     log_path.parent.mkdir(parents=True, exist_ok=True)
 
     env = dict(os.environ)
-    env.setdefault("MPLBACKEND", "Agg")
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # silences a debugger note in kernels
     cmd = jupyter_book_command()
     say("running: jupyter-book build . --builder html -W -n --keep-going")

@@ -1,9 +1,9 @@
 """Sphinx extension: serve MathJax, RequireJS and the ipywidgets manager from the book itself.
 
 ``_config.yml`` points ``mathjax_path`` and myst-nb's ``nb_ipywidgets_js`` at
-copies under ``_static/vendor/`` of the built book.  Those copies come from
+copies under ``_static/npm/`` of the built book.  Those copies come from
 the npm registry (``package.json`` / ``package-lock.json``) and are placed in
-``_assets/vendor/`` by ``tools/build_book.py`` before Sphinx runs.
+``_assets/npm/`` by ``tools/build_book.py`` before Sphinx runs.
 
 This extension checks, when the configuration is read, that every local
 file named in the configuration is really there.  If one is missing (no npm
@@ -29,14 +29,14 @@ logger = logging.getLogger(__name__)
 
 #: Versions must match package.json.  Used only when npm was not available.
 CDN_FALLBACK = {
-    "vendor/mathjax/tex-chtml.js": "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml.js",
-    "vendor/requirejs/require.js": "https://cdn.jsdelivr.net/npm/requirejs@2.3.8/require.js",
-    "vendor/html-manager/embed-amd.js": (
+    "npm/mathjax/tex-chtml.js": "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml.js",
+    "npm/requirejs/require.js": "https://cdn.jsdelivr.net/npm/requirejs@2.3.8/require.js",
+    "npm/html-manager/embed-amd.js": (
         "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.15/dist/embed-amd.js"
     ),
 }
 
-VENDOR_PREFIX = "vendor/"
+VENDOR_PREFIX = "npm/"
 
 
 def _static_dirs(app: Sphinx, config: Config) -> list[Path]:
@@ -75,6 +75,12 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
             path = CDN_FALLBACK[path]
             attrs = {**attrs, "crossorigin": "anonymous"}
         widgets_js[path] = attrs
+    if "npm/html-manager/embed-amd.js" not in widgets_js:
+        # The manager comes from the CDN: its fonts are next to it there.
+        widgets_js = {
+            path: {k: v for k, v in attrs.items() if k != "data-manager-path"}
+            for path, attrs in widgets_js.items()
+        }
     config.nb_ipywidgets_js = widgets_js
 
     if missing:
@@ -89,7 +95,27 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
         logger.info("offline_assets: MathJax, RequireJS and the widget manager are served locally")
 
 
+def _drop_unused_thebe(app: Sphinx) -> None:
+    """Stop sphinx-thebe from adding its scripts when live code (thebe) is off.
+
+    Jupyter Book always loads sphinx-thebe.  Its ``env-before-read-docs``
+    handler adds an inline ``const THEBE_JS_URL = ...`` script, and when the
+    environment is re-read that script lands on the page twice, which the
+    browser reports as a SyntaxError.  The book has ``thebe: false``, so the
+    scripts have no use: disconnect the handler.
+    """
+    if app.config.html_theme_options.get("launch_buttons", {}).get("thebe"):
+        return
+    for listener in list(app.events.listeners.get("env-before-read-docs", [])):
+        handler = listener.handler
+        if (getattr(handler, "__module__", ""), getattr(handler, "__name__", "")) == (
+            "sphinx_thebe", "init_thebe_core"
+        ):
+            app.disconnect(listener.id)
+
+
 def setup(app: Sphinx) -> dict:
     # Run before myst-nb reads nb_ipywidgets_js (it does so at builder-inited).
     app.connect("config-inited", on_config_inited, priority=100)
+    app.connect("builder-inited", _drop_unused_thebe)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
