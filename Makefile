@@ -64,7 +64,7 @@ serve: book
 # notebook under nbval.  --nbval-lax: a cell that raises always fails; output
 # is compared only in cells marked "# NBVAL_CHECK_OUTPUT".
 test: $(STAMP)
-	MPLBACKEND=Agg PYDEVD_DISABLE_FILE_VALIDATION=1 $(PY) -m pytest tests chapters \
+	PYDEVD_DISABLE_FILE_VALIDATION=1 $(PY) -m pytest tests chapters \
 	  --nbval-lax --nbval-current-env --nbval-cell-timeout=600 $(PYTEST_ARGS)
 
 # ------------------------------------------------------------------- extras
@@ -86,7 +86,7 @@ bench: $(STAMP)
 
 # ---------------------------------------------------------------- housekeeping
 clean:
-	rm -rf _build _assets/vendor
+	rm -rf _build _assets/npm
 
 distclean: clean
 	rm -rf $(VENV) node_modules
