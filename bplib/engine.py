@@ -268,7 +268,8 @@ def _formula(node, nested=False):
     if node.op.startswith("**"):
         k = node.op[2:]
         power = k.translate(_SUPERSCRIPT) if re.fullmatch(r"-?[0-9]+", k) else f"^{k}"
-        base = args[0] if len(node.children[0].name) or not node.children[0].op else f"({args[0]})"
+        # binary operations already come in brackets; only a negation needs them: (-a)², not -a²
+        base = f"({args[0]})" if node.children[0].op == "neg" and not node.children[0].name else args[0]
         return f"{base}{power}"
     if node.op == "max":
         return f"max({args[0]}, {args[1]})"

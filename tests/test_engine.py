@@ -236,3 +236,13 @@ def test_layout_gives_every_node_its_own_place_and_routes_long_edges_around_boxe
     assert column[product] - column[x] == 2
     assert len(routes[(product, 1)]) == 1  # one waypoint in the skipped column
     assert all(column[c] - column[n] == -1 for n in order for k, c in enumerate(n.children) if not routes[(n, k)])
+
+
+def test_formulas_written_on_the_boxes():
+    from bplib.engine import _formula
+
+    a = Value(2.0, "a")
+    assert _formula((a - 1.0) ** 2) == "(a \u2212 1)\u00b2"
+    assert _formula((-a) ** 2) == "(\u2212a)\u00b2"
+    assert _formula(a.sigmoid()) == "\u03c3(a)"
+    assert _formula(a.max(0.0)) == "max(a, 0)"
