@@ -49,10 +49,13 @@ def sigmoid(z):
 def sigmoid_grad(z):
     """Derivative of the sigmoid with respect to its input, from the **pre-activation** z.
 
-    ``sigma'(z) = sigma(z) * (1 - sigma(z))``.
+    ``sigma'(z) = sigma(z) * (1 - sigma(z)) = sigma(z) * sigma(-z)``.
+
+    The second form is the one computed: for large positive z, ``1 - sigma(z)``
+    rounds to 0 and loses every digit, while ``sigma(-z)`` keeps them.
     """
-    a = sigmoid(z)
-    return a * (1.0 - a)
+    z = _as_float(z)
+    return sigmoid(z) * sigmoid(-z)
 
 
 def sigmoid_grad_from_output(a):
