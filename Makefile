@@ -4,9 +4,10 @@
 #   make test    the whole suite: bplib unit tests, every chapter under nbval,
 #                the book build (warnings are errors) and the browser check
 #   make lab     JupyterLab on the chapters, in the same environment
-#   make serve   serve the built book on http://localhost:$(PORT)
+#   make serve   serve the built book on http://localhost:8000 (PORT=...)
 #   make mnist   download and prepare full MNIST once (needs TensorFlow)
 #   make bench   run benchmarks/*.py
+#   make strip   strip chapter notebooks for committing (keeps check outputs)
 #   make clean   remove the build (keeps .venv);  make distclean removes .venv too
 #   make lock    re-resolve and re-pin every dependency (maintainers only)
 #
@@ -28,10 +29,10 @@ STAMP     := $(VENV)/.installed-dev
 LAB_STAMP := $(VENV)/.installed-lab
 PINS      := pyproject.toml $(wildcard requirements/constraints-py*.txt)
 
-.PHONY: help setup book test lab serve mnist bench clean distclean lock
+.PHONY: help setup book test lab serve mnist bench strip clean distclean lock
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
 
 # ----------------------------------------------------------------- environment
 $(PY):
@@ -85,6 +86,11 @@ bench: $(STAMP)
 	done
 
 # ---------------------------------------------------------------- housekeeping
+# Outputs out of chapters/*.ipynb, except the expected text of the cells
+# marked "# NBVAL_CHECK_OUTPUT" (see README, "Writing a chapter").
+strip:
+	$(PYTHON) tools/strip_outputs.py
+
 clean:
 	rm -rf _build _assets/npm
 

@@ -1,22 +1,28 @@
 """House rules for the chapter notebooks in chapters/.
 
 Each notebook is a chapter of the book: it is listed in _toc.yml, committed
-without outputs (the book and nbval execute it), runs on the python3 kernel,
-imports bplib, and does not re-define what another chapter defines (shared
-code belongs in bplib).
+without outputs (the book and nbval execute it) except the expected output of
+its ``# NBVAL_CHECK_OUTPUT`` cells, runs on the python3 kernel, imports bplib,
+and does not re-define what another chapter defines (shared code belongs in
+bplib).  ``make strip`` (tools/strip_outputs.py) puts a notebook in that shape.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import json
 import re
+import sys
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, toc_files
+
+sys.path.insert(0, str(ROOT / "tools"))
+from strip_outputs import is_check_cell, strip  # noqa: E402
 
 CHAPTERS = ROOT / "chapters"
 NOTEBOOKS = sorted(CHAPTERS.glob("*.ipynb"))
@@ -77,13 +83,27 @@ def test_toc_lists_only_existing_documents():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
 def test_committed_without_outputs(path):
     nb = load(path)
-    dirty = [i for i, c in enumerate(nb["cells"])
-             if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+    clean = strip(copy.deepcopy(nb))
+    dirty = [i for i, (c, k) in enumerate(zip(nb["cells"], clean["cells"]))
+             if c["cell_type"] == "code"
+             and (c.get("outputs") != k["outputs"] or c.get("execution_count") is not None)]
     assert not dirty, (
-        f"{path.name}: cells {dirty} have outputs or execution counts; strip them before committing "
-        "(JupyterLab: Edit > Clear Outputs of All Cells, then save)"
+        f"{path.name}: cells {dirty} have outputs or execution counts; run `make strip` before committing "
+        "(it keeps only the text output of # NBVAL_CHECK_OUTPUT cells)"
     )
-    assert "widgets" not in nb.get("metadata", {}), f"{path.name}: saved widget state in the metadata; strip it"
+    assert "widgets" not in nb.get("metadata", {}), f"{path.name}: saved widget state in the metadata; `make strip`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_output_checks_have_expected_output(path):
+    """A # NBVAL_CHECK_OUTPUT cell with no stored output would compare against nothing."""
+    nb = load(path)
+    empty = [i for i, c in enumerate(nb["cells"])
+             if c["cell_type"] == "code" and is_check_cell("".join(c["source"])) and not c.get("outputs")]
+    assert not empty, (
+        f"{path.name}: cells {empty} are marked # NBVAL_CHECK_OUTPUT but store no expected output; "
+        "run the notebook, then `make strip` (which keeps their output)"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
