@@ -155,18 +155,33 @@ class Dense(Layer):
         if x.dtype != W.dtype:
             x = x.astype(W.dtype)
         self._x = x  # backward needs the input for dW = x^T delta
-        return x @ W + self.params["b"]
+        z = x @ W
+        z += self.params["b"]  # in place: one array for z, not two
+        return z
 
     def backward(self, dout):
         """Given ``delta = dL/dz`` of shape ``(N, n_out)``, store ``dW = x^T delta``,
         ``db = sum_n delta_n`` and return ``dx = delta W^T`` of shape ``(N, n_in)``."""
+        delta = self.backward_params(dout)
+        return delta @ self.params["W"].T
+
+    def backward_params(self, dout):
+        """The parameter half of ``backward``: store ``dW`` and ``db``, skip ``dx``.
+
+        A network's first layer needs no ``dx`` (nothing below it learns), so
+        ``Network.train_step`` calls this instead of ``backward``. Returns
+        ``delta`` (``dout`` checked, in the layer's dtype).
+        """
         x = self._cached(self._x)
         delta = self._check_dout(dout, (x.shape[0], self.n_out))
         if delta.dtype != x.dtype:
             delta = delta.astype(x.dtype)
-        np.matmul(x.T, delta, out=self.grads["W"])  # written into the existing buffer
+        # Written into the existing buffers. np.dot rather than np.matmul: for a
+        # batch of one, x^T delta is an outer product, which np.matmul computes
+        # several times more slowly.
+        np.dot(x.T, delta, out=self.grads["W"])
         np.sum(delta, axis=0, out=self.grads["b"])
-        return delta @ self.params["W"].T
+        return delta
 
 
 class Activation(Layer):

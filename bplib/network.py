@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._checks import check_batch
+from ._checks import check_batch, check_finite, scanned_upstream
 from .layers import Dense, Dropout, Layer, activation
 
 
@@ -68,27 +68,48 @@ class Network:
         return first.n_in if first is not None else None
 
     def forward(self, x, training=False):
-        """Run a batch ``x`` of shape ``(N, D_in)`` through every layer; returns the last output."""
+        """Run a batch ``x`` of shape ``(N, D_in)`` through every layer; returns the last output.
+
+        The input is checked in full once, here. Inside the network each layer
+        still checks the shape and dtype it receives, but skips the scan for
+        NaN and infinity (see ``bplib._checks.scanned_upstream``); the output is
+        scanned once instead, so weights that have blown up still raise a
+        ``ValueError`` rather than return NaN.
+        """
         a = check_batch(x, f"{type(self).__name__}.forward", self.n_in)
-        for layer in self.layers:
-            a = layer.forward(a, training=training)
+        with scanned_upstream():
+            for layer in self.layers:
+                a = layer.forward(a, training=training)
+        check_finite(a, f"{type(self).__name__}.forward", "output")
         return a
 
     __call__ = forward
 
-    def backward(self, dout):
-        """Backpropagate ``dout = dL/d(output)``; fills every layer's ``grads`` and returns dL/dx."""
-        for layer in reversed(self.layers):
+    def backward(self, dout, input_grad=True):
+        """Backpropagate ``dout = dL/d(output)``; fills every layer's ``grads`` and returns dL/dx.
+
+        With ``input_grad=False`` it returns None and, when the first layer is a
+        plain :class:`Dense`, skips that layer's ``dx = delta @ W.T``: training
+        needs the gradient of every weight but never that of the input, and in
+        a 784-128-10 network that one product is a third of the backward pass.
+        """
+        first, rest = self.layers[0], self.layers[1:]
+        for layer in reversed(rest):
             dout = layer.backward(dout)
-        return dout
+        if not input_grad and type(first) is Dense:  # a subclass may have its own backward
+            first.backward_params(dout)
+            return None
+        dx = first.backward(dout)
+        return dx if input_grad else None
 
     def train_step(self, x, t, loss):
         """Forward in training mode, the loss, and backward: returns the loss value.
 
         After it, every layer's ``grads`` holds the gradient of this batch's loss.
+        (The gradient with respect to ``x`` itself is not computed: see ``backward``.)
         """
         value = loss.forward(self.forward(x, training=True), t)
-        self.backward(loss.backward())
+        self.backward(loss.backward(), input_grad=False)
         return value
 
     def parameters(self):
