@@ -35,6 +35,16 @@ class scanned_upstream:
         _state.depth -= 1
 
 
+def _name(where):
+    """The caller's name for an error message.
+
+    ``where`` is a string, or a function that returns one: a layer passes a
+    function, so that a check that passes (nearly all of them, on the hot path
+    of training) never pays for formatting a name it would not print.
+    """
+    return where() if callable(where) else where
+
+
 def as_float_array(x, where, name="input"):
     """Return ``x`` as a float ndarray, refusing what is not an array.
 
@@ -46,11 +56,11 @@ def as_float_array(x, where, name="input"):
     if isinstance(x, (list, tuple)):
         x = np.asarray(x)
     if not isinstance(x, np.ndarray):
-        raise TypeError(f"{where}: {name} must be a numpy array, got {type(x).__name__}")
+        raise TypeError(f"{_name(where)}: {name} must be a numpy array, got {type(x).__name__}")
     if x.dtype.kind in "biu":
         return x.astype(np.float64)
     if x.dtype.type not in FLOAT_DTYPES:
-        raise TypeError(f"{where}: {name} must hold float32 or float64 numbers, got dtype {x.dtype}")
+        raise TypeError(f"{_name(where)}: {name} must hold float32 or float64 numbers, got dtype {x.dtype}")
     return x
 
 
@@ -61,13 +71,15 @@ def check_batch(x, where, width=None, name="input"):
     :class:`scanned_upstream` the (costly) scan for NaN and infinity is skipped.
     """
     x = as_float_array(x, where, name)
-    expected = f"(N, {width if width is not None else 'D'})"
-    if x.ndim != 2:
-        raise ValueError(f"{where}: {name} must be a 2-D batch of shape {expected}, got shape {x.shape}")
-    if x.shape[0] == 0:
-        raise ValueError(f"{where}: {name} is an empty batch, shape {x.shape}; expected {expected} with N >= 1")
-    if width is not None and x.shape[1] != width:
-        raise ValueError(f"{where}: {name} has shape {x.shape}, expected {expected}: width {x.shape[1]} != {width}")
+    if x.ndim != 2 or x.shape[0] == 0 or (width is not None and x.shape[1] != width):
+        expected = f"(N, {width if width is not None else 'D'})"
+        if x.ndim != 2:
+            raise ValueError(f"{_name(where)}: {name} must be a 2-D batch of shape {expected}, got shape {x.shape}")
+        if x.shape[0] == 0:
+            raise ValueError(f"{_name(where)}: {name} is an empty batch, shape {x.shape}; expected {expected} with N >= 1")
+        raise ValueError(
+            f"{_name(where)}: {name} has shape {x.shape}, expected {expected}: width {x.shape[1]} != {width}"
+        )
     if not getattr(_state, "depth", 0):  # see scanned_upstream
         check_finite(x, where, name)
     return x
@@ -77,13 +89,13 @@ def check_finite(x, where, name="input"):
     """Raise ``ValueError`` if ``x`` holds a NaN or an infinity."""
     if not np.isfinite(x).all():
         bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
-        raise ValueError(f"{where}: {name} of shape {np.shape(x)} holds {bad} NaN or infinite value(s)")
+        raise ValueError(f"{_name(where)}: {name} of shape {np.shape(x)} holds {bad} NaN or infinite value(s)")
 
 
 def check_same_shape(a, b, where, names=("output", "target")):
     """Raise ``ValueError`` unless ``a`` and ``b`` have exactly the same shape."""
     if a.shape != b.shape:
         raise ValueError(
-            f"{where}: {names[1]} has shape {b.shape}, expected {a.shape} (the shape of the {names[0]}); "
+            f"{_name(where)}: {names[1]} has shape {b.shape}, expected {a.shape} (the shape of the {names[0]}); "
             "shapes must match exactly, numpy would broadcast them into a wrong answer"
         )

@@ -54,8 +54,12 @@ class Layer:
         self.frozen.difference_update(names or tuple(self.params))
         return self
 
+    def _where(self, method):
+        """A function naming ``self.method`` for error messages, called only when one is raised."""
+        return lambda: f"{self!r}.{method}"
+
     def _check_dout(self, dout, expected_shape):
-        dout = as_float_array(dout, f"{self!r}.backward", "dout")
+        dout = as_float_array(dout, self._where("backward"), "dout")
         if dout.shape != expected_shape:
             raise ValueError(
                 f"{self!r}.backward: dout has shape {dout.shape}, expected {expected_shape} "
@@ -151,7 +155,7 @@ class Dense(Layer):
     def forward(self, x, training=False):
         """``z = x @ W + b`` for a batch ``x`` of shape ``(N, n_in)``; returns ``(N, n_out)``."""
         W = self.params["W"]
-        x = check_batch(x, f"{self!r}.forward", self.n_in)
+        x = check_batch(x, self._where("forward"), self.n_in)
         if x.dtype != W.dtype:
             x = x.astype(W.dtype)
         self._x = x  # backward needs the input for dW = x^T delta
@@ -200,7 +204,7 @@ class Activation(Layer):
         self._a = None
 
     def forward(self, x, training=False):
-        z = check_batch(x, f"{self!r}.forward")
+        z = check_batch(x, self._where("forward"))
         a = self.f(z)
         self._a = a
         return a
@@ -291,7 +295,7 @@ class Dropout(Layer):
         return f"Dropout(p={self.p})"
 
     def forward(self, x, training=False):
-        x = check_batch(x, f"{self!r}.forward")
+        x = check_batch(x, self._where("forward"))
         self._shape = x.shape
         if not training or self.p == 0.0:
             self.mask = None  # identity: backward passes dout through

@@ -28,16 +28,18 @@ class SGD:
 
     def step(self, network):
         """Update every trainable parameter of ``network`` from the gradients its last backward stored."""
-        for name, layer, key in network.parameters():
-            if key in layer.frozen:
-                continue
-            p, dp = layer.params[key], layer.grads[key]
-            if self.momentum:
-                v = self.velocity.get(name)
-                if v is None:
-                    v = self.velocity[name] = np.zeros_like(p)
-                v *= self.momentum
-                v -= self.lr * dp
-                p += v
-            else:
-                p -= self.lr * dp
+        for layer in network.layers:
+            for key, p in layer.params.items():
+                if key in layer.frozen:
+                    continue
+                dp = layer.grads[key]
+                if self.momentum:
+                    name = f"{layer.name}.{key}"  # as in network.parameters()
+                    v = self.velocity.get(name)
+                    if v is None:
+                        v = self.velocity[name] = np.zeros_like(p)
+                    v *= self.momentum
+                    v -= self.lr * dp
+                    p += v
+                else:
+                    p -= self.lr * dp
