@@ -13,8 +13,9 @@ Rules, the same ones tests/test_notebook_hygiene.py checks:
 * Except a cell with a ``# NBVAL_CHECK_OUTPUT`` comment line: nbval compares
   what it prints with the output stored in the notebook, so that output is
   the expected value and is kept (text only: stdout and the ``text/plain`` of
-  a result; images, HTML and stderr are dropped).  Run the notebook once
-  before stripping so that the stored output is the current one.
+  a result; images, HTML and stderr are dropped), with execution count 1
+  (nbval refuses stored outputs of a cell that was never run).  Run the
+  notebook once before stripping so that the stored output is the current one.
 * Saved widget state and per-cell execution timings are dropped.
 """
 
@@ -49,7 +50,7 @@ def _expected_outputs(outputs: list) -> list:
         if out.get("output_type") == "stream" and out.get("name") == "stdout":
             kept.append(out)
         elif out.get("output_type") == "execute_result" and "text/plain" in out.get("data", {}):
-            kept.append({"output_type": "execute_result", "execution_count": None,
+            kept.append({"output_type": "execute_result", "execution_count": 1,
                          "metadata": {}, "data": {"text/plain": out["data"]["text/plain"]}})
     return kept
 
@@ -60,8 +61,12 @@ def strip(nb: dict) -> dict:
         cell.get("metadata", {}).pop("execution", None)
         if cell.get("cell_type") != "code":
             continue
-        cell["execution_count"] = None
-        cell["outputs"] = _expected_outputs(cell.get("outputs", [])) if is_check_cell(_source(cell)) else []
+        if is_check_cell(_source(cell)):
+            cell["outputs"] = _expected_outputs(cell.get("outputs", []))
+            cell["execution_count"] = 1 if cell["outputs"] else None
+        else:
+            cell["outputs"] = []
+            cell["execution_count"] = None
     return nb
 
 
