@@ -16,7 +16,10 @@ the chapter that explains it:
 """
 
 from . import data, functions
-from .gradcheck import assert_gradients_ok, check_layer, check_network, numerical_gradient, relative_error
+from .gradcheck import (
+    assert_gradients_ok, check_function, check_layer, check_network, check_step, error_table, numerical_gradient,
+    relative_error,
+)
 from .layers import Activation, Dense, Dropout, Identity, Layer, ReLU, Sigmoid, Tanh, activation
 from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from .network import Network
@@ -26,6 +29,6 @@ from .train import History, accuracy, evaluate, fit
 __all__ = [
     "Activation", "BinaryCrossEntropy", "Dense", "Dropout", "History", "Identity", "Layer", "Loss", "MSE",
     "Network", "ReLU", "SGD", "Sigmoid", "SoftmaxCrossEntropy", "Tanh", "accuracy", "activation",
-    "assert_gradients_ok", "check_layer", "check_network", "data", "evaluate", "fit", "functions",
-    "numerical_gradient", "relative_error",
+    "assert_gradients_ok", "check_function", "check_layer", "check_network", "check_step", "data", "error_table",
+    "evaluate", "fit", "functions", "numerical_gradient", "relative_error",
 ]

@@ -127,8 +127,9 @@ class BinaryCrossEntropy(Loss):
 
     Each of the ``K`` outputs is an independent yes/no with probability
     ``sigmoid(z)``:
-    ``L = (1/N) sum_n sum_k [softplus(z_nk) - t_nk z_nk]``, which equals
-    ``-[t log sigma(z) + (1 - t) log(1 - sigma(z))]`` but stays finite for any z.
+    ``L = (1/N) sum_n sum_k [t_nk softplus(-z_nk) + (1 - t_nk) softplus(z_nk)]``,
+    which equals ``-[t log sigma(z) + (1 - t) log(1 - sigma(z))]`` (since
+    ``-log sigma(z) = softplus(-z)``) but stays finite and exact for any z.
 
     ``forward(z, t)``: ``z`` and ``t`` of the same shape ``(N, K)``, ``t`` in [0, 1].
     ``backward()`` returns ``dL/dz = (sigmoid(z) - t) / N``, so the network ends
@@ -143,7 +144,7 @@ class BinaryCrossEntropy(Loss):
         if t.min() < 0 or t.max() > 1:
             raise ValueError(f"{self!r}.forward: targets must lie in [0, 1], got values from {t.min()} to {t.max()}")
         self._cache = (z, t)
-        return float(np.sum(F.softplus(z) - t * z) / z.shape[0])
+        return float(np.sum(t * F.softplus(-z) + (1.0 - t) * F.softplus(z)) / z.shape[0])
 
     def backward(self):
         z, t = self._cached()
