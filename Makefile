@@ -4,6 +4,7 @@
 #   make test    the whole suite: bplib unit tests, every chapter under nbval,
 #                the book build (warnings are errors) and the browser check
 #   make lab     JupyterLab on the chapters, in the same environment
+#                (LAB_ARGS="--no-browser --allow-root" on a server or as root)
 #   make serve   serve the built book on http://localhost:8000 (PORT=...)
 #   make mnist   download and prepare full MNIST once (needs TensorFlow)
 #   make bench   run benchmarks/*.py
@@ -32,7 +33,7 @@ PINS      := pyproject.toml $(wildcard requirements/constraints-py*.txt)
 .PHONY: help setup book test lab serve mnist bench strip clean distclean lock
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 # ----------------------------------------------------------------- environment
 $(PY):
@@ -55,7 +56,9 @@ setup: $(STAMP)
 book: $(STAMP)
 	$(PY) tools/build_book.py
 
-serve: book
+# Serves what is built; builds first only if there is no book yet.
+serve: $(STAMP)
+	@test -f _build/html/index.html || $(MAKE) --no-print-directory book
 	@echo "Serving _build/html on http://localhost:$(PORT)/ (Ctrl-C to stop)"
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
@@ -75,7 +78,7 @@ lab: $(LAB_STAMP)
 # Honours TFDS_DATA_DIR (default: ~/tensorflow_datasets).
 mnist: $(STAMP)
 	$(PIP_INSTALL) -e '.[dev,mnist-prepare]'
-	$(PY) -c 'import bplib.data; bplib.data.prepare_full_mnist()'
+	$(PY) -c 'from bplib.mnist import prepare_full_mnist; prepare_full_mnist()'
 	@echo "MNIST is prepared in $${TFDS_DATA_DIR:-$$HOME/tensorflow_datasets}"
 
 bench: $(STAMP)
