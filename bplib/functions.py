@@ -145,8 +145,10 @@ def softmax(z, axis=-1):
 
 def log_softmax(z, axis=-1):
     """``log(softmax(z))`` computed without taking the log of a rounded-to-0 number."""
-    shifted = z - np.max(z, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    z = _as_float(z)
+    shifted = z - z.max(axis=axis, keepdims=True)
+    shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))  # in place: no second array
+    return shifted
 
 
 def softplus(z):

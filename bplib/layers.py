@@ -184,7 +184,7 @@ class Dense(Layer):
         # batch of one, x^T delta is an outer product, which np.matmul computes
         # several times more slowly.
         np.dot(x.T, delta, out=self.grads["W"])
-        np.sum(delta, axis=0, out=self.grads["b"])
+        delta.sum(axis=0, out=self.grads["b"])
         return delta
 
 
