@@ -155,6 +155,13 @@ def build(log_path: Path | None = None) -> int:
     started = time.monotonic()
     local = vendor_assets()
     invalidate_cache_if_bplib_changed()
+    # Sphinx re-reads only changed pages, so a page that warned (or whose
+    # notebook failed) last time would pass silently now: after a failed build,
+    # re-read everything (successful notebooks still come from the cache).
+    failed_marker = BUILD / ".last-build-failed"
+    if failed_marker.exists() and (BUILD / ".doctrees").exists():
+        say("the last build failed: re-reading every page")
+        shutil.rmtree(BUILD / ".doctrees")
     log_path = log_path or BUILD / "build.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -180,11 +187,13 @@ def build(log_path: Path | None = None) -> int:
     if status == 0 and warnings:
         status = 1  # belt and braces: -W should already have failed
     if status != 0:
+        failed_marker.touch()
         say(f"BUILD FAILED after {elapsed:.0f} s ({len(warnings)} warning/error lines; "
             f"full log in {log_path.relative_to(ROOT)})")
         for w in warnings[:50]:
             say("  " + w)
         return status
+    failed_marker.unlink(missing_ok=True)
     say(f"built in {elapsed:.0f} s with no warnings"
         + ("" if local else " (equations and widgets load from a CDN: npm was missing)"))
     say(f"open {HTML / 'index.html'} in a browser, or run `make serve`")
