@@ -93,6 +93,8 @@ def test_bibliography_lists_the_works_the_book_draws_on(book):
 
 def test_second_build_is_quick_and_executes_nothing(book):
     """Run right after a build: nothing changed, so nothing is executed again."""
+    if book.status != 0:
+        pytest.skip("the first build failed (reported by test_book_builds_without_warnings)")
     proc = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "build_book.py")],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
