@@ -22,9 +22,15 @@ Three measurements, each at one and at two BLAS threads (``--threads``):
 3. The cost of the backward pass over the cost of the forward pass, for bplib,
    the matrix products alone, and PyTorch.
 
-The numbers are wall-clock times. Contenders are timed in turn within every
-repeat (the order rotating from one repeat to the next), so a burst of load
-from other processes hits all of them alike, and the tables report medians.
+Before timing anything, the script checks that the three contenders compute
+the same gradients from the same weights and batch (float64, relative error
+below 1e-10), so the comparison is between three ways of doing one computation.
+
+Each timing is taken on two clocks: wall-clock time, and the CPU time of the
+process, which other programs on the machine disturb far less. Contenders are
+timed in turn within every repeat (the order rotating from one repeat to the
+next), so a burst of load from other processes hits all of them alike, and the
+tables report medians.
 The thread count is set for every BLAS numpy may use (``OPENBLAS_NUM_THREADS``,
 ``MKL_NUM_THREADS``, ``OMP_NUM_THREADS``) before numpy is imported, and with
 ``torch.set_num_threads`` for PyTorch, so both sides get the same number.
@@ -192,6 +198,31 @@ def torch_trainer(x, labels, batch, dtype):
     return run
 
 
+def gradient_agreement(have_torch):
+    """Largest relative error between bplib's float64 gradients and the other contenders'."""
+    import numpy as np
+
+    import bplib
+    from naive_loop import PerSampleMLP
+
+    x, labels = make_data(32, np.float64, seed=4)
+    net, loss, _ = bplib_network(np.float64)
+    net.train_step(x, labels, loss)
+    dense = [layer for layer in net.layers if isinstance(layer, bplib.Dense)]
+    mine = [g for d in dense for g in (d.grads["W"], d.grads["b"])]
+    weights = initial_weights(np.float64)
+    loop = PerSampleMLP([W for W, _ in weights], [b for _, b in weights])
+    grad_W, grad_b = loop.gradients(x, labels)
+    theirs = {"per-sample loop": [g for k in range(2) for g in (grad_W[k].T, grad_b[k].ravel())]}
+    if have_torch:
+        import torch
+
+        model, loss_fn, _ = torch_model(np.float64)
+        loss_fn(model(torch.from_numpy(x)), torch.from_numpy(labels)).backward()
+        theirs["PyTorch"] = [g for lin in (model[0], model[2]) for g in (lin.weight.grad.numpy().T, lin.bias.grad.numpy())]
+    return {name: max(bplib.relative_error(a, b) for a, b in zip(mine, grads)) for name, grads in theirs.items()}
+
+
 # ------------------------------------------------------------ forward/backward
 def parts(dtype, batch, steps, repeats, have_torch):
     """Median milliseconds of the forward and backward pass of one batch, for each contender."""
@@ -288,6 +319,9 @@ def worker(threads, repeats, quick):
         torch, torch_version = None, None
 
     sys.path.insert(0, str(HERE))
+    agreement = gradient_agreement(torch is not None)
+    if max(agreement.values()) > 1e-10:
+        raise AssertionError(f"the contenders compute different gradients: {agreement}")
     # Samples per repeat: enough for tens of milliseconds of work for each contender.
     chunk = {
         ("bplib", 128): 1280 if quick else 2560,
@@ -314,7 +348,8 @@ def worker(threads, repeats, quick):
     timing = []
     for dtype in (np.float32, np.float64):
         timing += parts(dtype, 128, steps=10 if quick else 20, repeats=repeats, have_torch=torch is not None)
-    return {"threads": threads, "torch": torch_version, "throughput": throughput, "parts": timing}
+    return {"threads": threads, "torch": torch_version, "agreement": agreement, "throughput": throughput,
+            "parts": timing}
 
 
 # --------------------------------------------------------------------- report
@@ -339,7 +374,9 @@ def split(row, clock):
 
 def tables(results):
     """The results as Markdown tables (a list of lines)."""
-    lines = []
+    agreement = results["runs"][0].get("agreement", {})
+    lines = ["Gradients of one float64 batch, relative error against bplib's: "
+             + ", ".join(f"{name} {err:.0e}" for name, err in agreement.items()) + ".", ""]
     for run in results["runs"]:
         T, rows = run["threads"], run["throughput"]
         clock = primary_clock(T)
