@@ -91,7 +91,7 @@ class Network:
         With ``input_grad=False`` it returns None and, when the first layer is a
         plain :class:`Dense`, skips that layer's ``dx = delta @ W.T``: training
         needs the gradient of every weight but never that of the input, and in
-        a 784-128-10 network that one product is a third of the backward pass.
+        a 784-128-10 network that one product is half the backward pass's arithmetic.
         """
         first, rest = self.layers[0], self.layers[1:]
         for layer in reversed(rest):
