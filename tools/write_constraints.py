@@ -20,7 +20,7 @@ def main() -> None:
     version = "%d.%d" % sys.version_info[:2]
     extras = sys.argv[1] if len(sys.argv) > 1 else "dev,lab,mnist-prepare,bench"
     frozen = subprocess.run(
-        [sys.executable, "-m", "pip", "freeze", "--exclude-editable", "--disable-pip-version-check"],
+        [sys.executable, "-m", "pip", "freeze", "--all", "--exclude-editable", "--disable-pip-version-check"],
         check=True, capture_output=True, text=True,
     ).stdout.splitlines()
     pins = sorted(
