@@ -110,8 +110,15 @@ def _prepared_without_array_record(data_dir):
     return root.is_dir() and any(root.glob("*/dataset_info.json"))
 
 
+def _installed(module):
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: a module entry without a spec
+        return False
+
+
 def _tfds_installed():
-    return importlib.util.find_spec("tensorflow_datasets") is not None
+    return _installed("tensorflow_datasets")
 
 
 def prepare_full_mnist(data_dir=None):
@@ -131,7 +138,7 @@ def prepare_full_mnist(data_dir=None):
     if version is not None:
         print(f"MNIST {version} is already prepared in {root / TFDS_NAME / version}")
         return root / TFDS_NAME / version
-    missing = [name for name in ("tensorflow", "tensorflow_datasets") if importlib.util.find_spec(name) is None]
+    missing = [name for name in ("tensorflow", "tensorflow_datasets") if not _installed(name)]
     if missing:
         raise RuntimeError(
             f"prepare_full_mnist: {' and '.join(missing)} not installed; preparing MNIST needs both: "

@@ -228,3 +228,11 @@ def test_auto_falls_back_when_tfds_is_not_installed(mocked_dir, monkeypatch, cap
 def test_prepare_is_a_no_op_when_prepared(mocked_dir, capsys):
     assert mnist.prepare_full_mnist() == mocked_dir / "mnist" / "3.0.1"
     assert "already prepared" in capsys.readouterr().out
+
+
+def test_prepare_without_tensorflow_says_what_to_install(empty_dir, monkeypatch):
+    monkeypatch.setattr(mnist, "_installed", lambda module: module != "tensorflow")
+    start = time.perf_counter()
+    with pytest.raises(RuntimeError, match=r"mnist-prepare.*make mnist"):
+        mnist.prepare_full_mnist()
+    assert time.perf_counter() - start < 5.0
