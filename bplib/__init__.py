@@ -11,6 +11,8 @@ the chapter that explains it:
 * ``train``      ``fit``, ``evaluate``, ``accuracy``
 * ``gradcheck``  central differences and relative errors
 * ``data``       the toy data sets, one-hot targets, train/test splits
+* ``mnist``      MNIST: full through tensorflow-datasets, or 5,000 embedded digits
+* ``engine``     a scalar reverse-mode autodiff engine, for the chain rule chapter
 * ``plots``      figures several chapters draw (imported on its own: needs matplotlib)
 * ``widgets``    slider panels (imported on its own: needs ipywidgets)
 """
