@@ -104,6 +104,9 @@ def check_network(network, loss, x, t, eps=1e-6, include_input=True, order=2):
     fixed. Returns a dict from parameter name (``"dense0.W"``…) to its relative
     error, plus ``"input"`` for dL/dx when ``include_input``. ``eps`` and
     ``order`` choose the difference (see ``numerical_gradient``).
+
+    Afterwards every layer's ``grads`` holds the gradient of this batch, as
+    after ``Network.train_step``; the parameters themselves are unchanged.
     """
     dropouts, saved = _fix_dropout_masks(network, x)
     try:
