@@ -69,7 +69,7 @@ serve: $(STAMP)
 # is compared only in cells marked "# NBVAL_CHECK_OUTPUT".
 test: $(STAMP)
 	PYDEVD_DISABLE_FILE_VALIDATION=1 $(PY) -m pytest tests chapters \
-	  --nbval-lax --nbval-current-env --nbval-cell-timeout=600 $(PYTEST_ARGS)
+	  --nbval-lax --nbval-current-env --nbval-cell-timeout=600 --durations=10 $(PYTEST_ARGS)
 
 # ------------------------------------------------------------------- extras
 lab: $(LAB_STAMP)
