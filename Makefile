@@ -102,7 +102,8 @@ distclean: clean
 
 # Re-resolve every extra in a scratch venv of the given Python and write its
 # pins.  Run once per supported Python, e.g. `make lock PYTHON=python3.10`
-# (there, LOCK_EXTRAS=dev,lab,mnist-prepare: torch 2.13.0 is pinned in pyproject).
+# (dev includes torch: where pip finds no CPU build of torch 2.13.0 for that
+# Python, PyPI's Linux wheel brings the CUDA libraries; see README, "Pinned versions").
 LOCK_EXTRAS ?= dev,lab,mnist-prepare,bench
 lock:
 	rm -rf .lockvenv
