@@ -44,7 +44,8 @@ import numpy as np
 
 from . import functions as F
 from .gradcheck import check_function, check_step, numerical_gradient, relative_error
-from .losses import BinaryCrossEntropy
+from ._checks import as_float_array, check_same_shape
+from .losses import BinaryCrossEntropy, Loss
 
 __all__ = ["Verdict", "WrongAnswer", "check", "judge", "keys", "reference", "show_solution", "wrong_answers"]
 
@@ -487,6 +488,31 @@ def huber_loss(y, t, delta=1.0):
     small = np.abs(r) <= delta
     L = np.sum(np.where(small, 0.5 * r * r, delta * (np.abs(r) - 0.5 * delta))) / N
     return float(L), np.where(small, r, delta * np.sign(r)) / N
+
+
+class HuberLoss(Loss):
+    """Reference for the chapter 5 project: :func:`huber_loss` as a bplib loss, for ``bplib.fit``.
+
+    ``forward(y, t)`` returns the loss and keeps the gradient, ``backward()``
+    returns it, as every bplib loss does.
+    """
+
+    def __init__(self, delta=1.0):
+        super().__init__()
+        self.delta = delta
+
+    def __repr__(self):
+        return f"HuberLoss(delta={self.delta:g})"
+
+    def forward(self, y, t):
+        y = self._check_output(y)
+        t = as_float_array(t, f"{self!r}.forward", "target t")
+        check_same_shape(y, t, f"{self!r}.forward")
+        L, self._cache = huber_loss(y, t, self.delta)
+        return L
+
+    def backward(self):
+        return self._cached()
 
 
 def _check_huber_loss(answer):
