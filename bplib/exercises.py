@@ -120,7 +120,7 @@ def _call(fn, *args, what="your function", allow_none=False):
     try:
         out = fn(*args)
     except NotImplementedError:
-        raise _NotAttempted(f"{getattr(fn, '__name__', 'the function')} raises NotImplementedError") from None
+        raise _NotAttempted("it raises NotImplementedError") from None
     except Exception as err:  # noqa: BLE001 - any error in the reader's code is reported, not raised
         shapes = ", ".join(str(np.shape(a)) for a in args if isinstance(a, np.ndarray))
         text = str(err).splitlines()[0] if str(err) else ""

@@ -187,6 +187,15 @@ def test_show_solution_prints_the_reference_source(capsys):
     assert out.startswith("def dropout_backward(dout, mask):") and "return dout * mask" in out
 
 
+def test_huber_loss_class_refuses_mismatched_shapes_and_matches_the_function():
+    y, t = np.array([[0.5], [3.0]]), np.array([[0.0], [0.0]])
+    loss = E.HuberLoss(1.0)
+    assert loss.forward(y, t) == E.huber_loss(y, t)[0]
+    np.testing.assert_array_equal(loss.backward(), E.huber_loss(y, t)[1])
+    with pytest.raises(ValueError, match=r"HuberLoss\(delta=1\)\.forward: target has shape \(2,\), expected \(2, 1\)"):
+        loss.forward(y, t[:, 0])
+
+
 def test_the_given_loop_and_the_reference_agree():
     rng = np.random.default_rng(0)
     x, W, delta = rng.normal(size=(4, 3)), rng.normal(size=(3, 5)), rng.normal(size=(4, 5))
