@@ -37,6 +37,7 @@ the end of this module, ``WRONG_ANSWERS``.
 from __future__ import annotations
 
 import inspect
+import textwrap
 from dataclasses import dataclass
 from typing import Callable
 
@@ -51,6 +52,8 @@ __all__ = ["Verdict", "WrongAnswer", "check", "judge", "keys", "reference", "sho
 
 #: A gradient check passes below this relative error (correct float64 code scores about 1e-9).
 GRADCHECK_TOL = 1e-6
+#: Printed verdicts are wrapped to this many characters, so they fit a page of the book.
+VERDICT_WIDTH = 78
 
 
 # ============================================================================ verdicts
@@ -78,9 +81,10 @@ class Verdict:
         return self.status == "passed"
 
     def __str__(self) -> str:
-        if self.status == "failed":
-            return f"{self.key}: not yet right: {self.message}"
-        return f"{self.key}: {self.status}. {self.message}"
+        """The verdict as the reader sees it, wrapped to fit a page."""
+        head = f"{self.key}: not yet right:" if self.status == "failed" else f"{self.key}: {self.status}."
+        return textwrap.fill(f"{head} {self.message}", width=VERDICT_WIDTH, subsequent_indent="    ",
+                             break_long_words=False, break_on_hyphens=False)
 
 
 class _Wrong(Exception):
@@ -242,10 +246,10 @@ def _passed(inputs, err=None, how="the gradient check"):
 
 # ======================================================================== chapter 01
 def forward_3_4_2(x, W1, b1, W2, b2):
-    """Reference: the forward pass of a 3-4-2 network with sigmoid units in both layers.
+    """Reference: the forward pass of a 3-4-2 sigmoid network.
 
-    Batch first: ``x`` is ``(N, 3)``, ``W1`` ``(3, 4)``, ``b1`` ``(4,)``,
-    ``W2`` ``(4, 2)``, ``b2`` ``(2,)``; returns the output ``(N, 2)``.
+    Batch first: x (N, 3), W1 (3, 4), b1 (4,), W2 (4, 2), b2 (2,).
+    Returns the output, shape (N, 2).
     """
     a_h = F.sigmoid(x @ W1 + b1)      # (N, 3) @ (3, 4) -> (N, 4)
     return F.sigmoid(a_h @ W2 + b2)   # (N, 4) @ (4, 2) -> (N, 2)
@@ -284,10 +288,10 @@ def _check_forward_3_4_2(answer):
 
 # ======================================================================== chapter 02
 def xy_plus_max_backward(x, y):
-    """Reference: ``(df/dx, df/dy)`` of ``f = x * y + max(x, y)``, elementwise.
+    """Reference: (df/dx, df/dy) of f = x * y + max(x, y), elementwise.
 
-    Multiply swaps (``d(xy)/dx = y``), max routes the upstream gradient 1 to
-    the larger input only, and the two paths into ``x`` add up.
+    Multiply swaps (d(xy)/dx = y); max routes the upstream gradient
+    1 to the larger input only; the two paths into x add up.
     """
     x_wins = (x > y).astype(x.dtype)
     return y + x_wins, x + (1 - x_wins)
@@ -331,10 +335,10 @@ def leaky_relu(z, alpha=LEAKY_SLOPE):
 
 
 def leaky_relu_grad(z, alpha=LEAKY_SLOPE):
-    """Reference: the derivative of LeakyReLU from the **pre-activation** ``z``.
+    """Reference: LeakyReLU's derivative from the pre-activation z.
 
-    1 where ``z > 0``, ``alpha`` elsewhere (at ``z = 0`` the left slope, as
-    ``bplib.functions.relu_grad`` takes 0 there). Keeps the dtype of ``z``.
+    1 where z > 0, alpha elsewhere: at z = 0 the left slope, as
+    bplib.functions.relu_grad takes 0 there. Keeps z's dtype.
     """
     grad = np.full_like(z, alpha)
     grad[z > 0] = 1.0
@@ -366,11 +370,11 @@ def _check_leaky_relu_grad(answer):
 
 
 def softplus_grad_from_output(a):
-    """Reference: the derivative of softplus from its **output** ``a = log(1 + e^z)``.
+    """Reference: softplus's derivative from its output a.
 
-    ``softplus'(z) = sigmoid(z)``, and ``e^a = 1 + e^z`` gives
-    ``sigmoid(z) = 1 - e^(-a)``; ``-expm1(-a)`` computes it without
-    cancellation when ``a`` is tiny.
+    With a = log(1 + e^z), softplus'(z) = sigmoid(z), and e^a = 1 + e^z
+    gives sigmoid(z) = 1 - e^(-a). -expm1(-a) computes it without
+    cancellation when a is tiny.
     """
     return -np.expm1(-a)
 
@@ -410,17 +414,18 @@ def _two_layer_sigmoid_loss(p, x, t):
 
 
 def step_with_biases(p, x, t, lr):
-    """Reference: one gradient-descent step of the 2-2-2 sigmoid network, biases trained too.
+    """Reference: one gradient-descent step of the 2-2-2 sigmoid
+    network, with the biases trained too.
 
-    ``p`` holds ``W1`` (2, 2), ``b1`` (2,), ``W2`` (2, 2), ``b2`` (2,); the loss
-    is ``L = (1/N) sum_n 0.5 ||y_n - t_n||^2``. Every gradient is taken at the
-    old weights, then all four arrays move. Returns a new dict.
+    p holds W1 (2, 2), b1 (2,), W2 (2, 2), b2 (2,); the loss is
+    L = (1/N) sum_n 0.5 ||y_n - t_n||^2. Every gradient is taken at
+    the old weights, then all four arrays move. Returns a new dict.
     """
     N = len(x)
     a_h = F.sigmoid(x @ p["W1"] + p["b1"])
     y = F.sigmoid(a_h @ p["W2"] + p["b2"])
-    delta_o = (y - t) / N * y * (1 - y)                  # dL/dz_o
-    delta_h = (delta_o @ p["W2"].T) * a_h * (1 - a_h)    # dL/dz_h, with the old W2
+    delta_o = (y - t) / N * y * (1 - y)                # dL/dz_o
+    delta_h = (delta_o @ p["W2"].T) * a_h * (1 - a_h)  # old W2
     grads = {"W1": x.T @ delta_h, "b1": delta_h.sum(axis=0),
              "W2": a_h.T @ delta_o, "b2": delta_o.sum(axis=0)}
     return {key: p[key] - lr * grads[key] for key in p}
@@ -471,29 +476,32 @@ def _check_step_with_biases(answer):
 
 # ======================================================================== chapter 05
 def huber_loss(y, t, delta=1.0):
-    """Reference: the Huber loss averaged over the batch, and its gradient.
+    """Reference: the Huber loss, averaged over the batch, and its
+    gradient.
 
-    ``L = (1/N) sum_n sum_k h(y_nk - t_nk)`` with ``h(r) = r^2 / 2`` for
-    ``|r| <= delta`` and ``delta (|r| - delta / 2)`` beyond: quadratic near 0,
-    linear in the tails, so an outlier pulls with at most ``delta``.
+    L = (1/N) sum_n sum_k h(y_nk - t_nk), with h(r) = r^2 / 2 for
+    |r| <= delta and delta (|r| - delta / 2) beyond: quadratic near 0,
+    linear in the tails, so an outlier pulls with at most delta.
 
     Returns
     -------
     L : float
-    dL_dy : ndarray of the shape of ``y``
-        ``r / N`` where ``|r| <= delta``, ``delta * sign(r) / N`` beyond.
+    dL_dy : ndarray of the shape of y
+        r / N where |r| <= delta, delta * sign(r) / N beyond.
     """
     N = len(y)
     r = y - t
     small = np.abs(r) <= delta
-    L = np.sum(np.where(small, 0.5 * r * r, delta * (np.abs(r) - 0.5 * delta))) / N
-    return float(L), np.where(small, r, delta * np.sign(r)) / N
+    h = np.where(small, 0.5 * r * r, delta * (np.abs(r) - 0.5 * delta))
+    dh = np.where(small, r, delta * np.sign(r))
+    return float(np.sum(h) / N), dh / N
 
 
 class HuberLoss(Loss):
-    """Reference for the chapter 5 project: :func:`huber_loss` as a bplib loss, for ``bplib.fit``.
+    """Reference for the chapter 5 project: huber_loss as a bplib
+    loss, for bplib.fit.
 
-    ``forward(y, t)`` returns the loss and keeps the gradient, ``backward()``
+    forward(y, t) returns the loss and keeps the gradient; backward()
     returns it, as every bplib loss does.
     """
 
@@ -547,11 +555,11 @@ def _check_huber_loss(answer):
 
 # ======================================================================== chapter 06
 def bce_output_delta(z, t):
-    """Reference: ``dL/dz`` for a sigmoid output under binary cross-entropy, from the logits ``z``.
+    """Reference: dL/dz of sigmoid outputs under binary cross-entropy.
 
-    ``L = (1/N) sum_n sum_k [-t log sigmoid(z) - (1 - t) log(1 - sigmoid(z))]``.
-    The sigmoid's derivative ``y (1 - y)`` cancels the ``1 / (y (1 - y))`` of
-    the cross-entropy, which leaves ``(sigmoid(z) - t) / N``.
+    L = (1/N) sum -[t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))].
+    The sigmoid's derivative y (1 - y) cancels the 1 / (y (1 - y))
+    of the cross-entropy, which leaves (sigmoid(z) - t) / N.
     """
     return (F.sigmoid(z) - t) / len(z)
 
@@ -579,10 +587,11 @@ def _check_bce_output_delta(answer):
 
 # ======================================================================== chapter 07
 def dropout_backward(dout, mask):
-    """Reference: the backward pass of inverted dropout, ``dL/da = dL/d(a_tilde) * mask``.
+    """Reference: the backward pass of inverted dropout.
 
-    ``mask`` is the scaled mask the forward pass used (0 or ``1 / (1 - p)``):
-    the derivative of ``a * mask`` with respect to ``a`` is ``mask``.
+    mask is the scaled mask the forward pass used (0 or 1 / (1 - p)).
+    The derivative of a * mask with respect to a is mask, so
+    dL/da = dL/d(a_tilde) * mask.
     """
     return dout * mask
 
@@ -614,14 +623,14 @@ def _check_dropout_backward(answer):
 
 
 def dropout_forward(a, p, rng):
-    """Reference: inverted dropout in training; returns ``(a * mask, mask)``.
+    """Reference: inverted dropout in training: (a * mask, mask).
 
-    Each unit is kept with probability ``1 - p`` (``u >= p`` for ``u``
-    uniform in [0, 1)) and a kept unit is scaled by ``1 / (1 - p)``, so
-    ``E[mask] = 1`` and evaluation needs no rescaling. The mask has the dtype
-    of ``a`` and comes from ``rng``, a fresh one at every call.
+    A unit is kept with probability 1 - p (u >= p for u uniform in
+    [0, 1)) and scaled by 1 / (1 - p), so E[mask] = 1 and evaluation
+    needs no rescaling. A fresh mask from rng, in the dtype of a.
     """
-    mask = (rng.random(a.shape) >= p).astype(a.dtype) / a.dtype.type(1.0 - p)
+    keep = rng.random(a.shape) >= p
+    mask = keep.astype(a.dtype) / a.dtype.type(1.0 - p)
     return a * mask, mask
 
 
@@ -674,11 +683,11 @@ def _patient_forward(p, x, t):
 
 
 def cured_loss_and_grads(p, x, t):
-    """Reference: the patient of the bug-clinic exercise, cured.
+    """Reference: the bug-clinic exercise's patient, cured.
 
-    3-4-2 network, tanh hidden units, softmax cross-entropy on one-hot ``t``;
-    returns ``(L, grads)``. The delta at the logits already carries the 1/N
-    of the mean, so no gradient divides by N again.
+    A 3-4-2 network, tanh hidden units, softmax cross-entropy on
+    one-hot t; returns (L, grads). The delta at the logits already
+    carries the 1/N of the mean: no gradient divides by N again.
     """
     L, a1, z2, N = _patient_forward(p, x, t)
     delta2 = (F.softmax(z2) - t) / N
@@ -757,10 +766,11 @@ def dense_backward_loop(x, W, delta):
 
 
 def dense_backward(x, W, delta):
-    """Reference: the same three gradients as ``dense_backward_loop``, as matrix products.
+    """Reference: dense_backward_loop's gradients as matrix products.
 
-    ``dx = delta W^T`` (N, D_in), ``dW = x^T delta`` (D_in, D_out) and
-    ``db = sum_n delta_n`` (D_out,). The 1/N of a mean loss is already inside ``delta``.
+    dx = delta W^T (N, D_in), dW = x^T delta (D_in, D_out) and
+    db = sum_n delta_n (D_out,). The 1/N of a mean loss is already
+    inside delta.
     """
     return delta @ W.T, x.T @ delta, delta.sum(axis=0)
 
