@@ -8,17 +8,22 @@ committed), and their solutions show the reference answer's source. A
 screenshot of the first checked exercise, solution shut and open, goes to
 ``_build/screenshots/``.
 
-The fixtures (Chromium, the served book) are those of ``test_browser.py``.
+The fixtures that find Chromium and serve the book are those of
+``test_browser.py``. Its ``browser`` fixture is not shared: it keeps a
+Playwright Sync API open in the main thread for the whole session, and a
+thread can run only one, so this module drives its own Chromium from a worker
+thread (``browser_in_thread``).
 """
 
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from conftest import toc_files
-from test_browser import SCREENSHOTS, browser, chromium, site  # noqa: F401
+from test_browser import CHROMIUM_FLAGS, SCREENSHOTS, chromium, site  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +32,32 @@ CHAPTER_PAGES = [page for page in toc_files() if re.match(r"chapters/0[1-9]_", p
 SOLUTIONS = "section#exercises div.admonition.dropdown"
 
 
-def _offline_tab(browser, site, problems):  # noqa: F811 - the fixture's value
+@pytest.fixture(scope="module")
+def browser_in_thread(chromium):  # noqa: F811 - the fixture's value
+    """``run(fn, *args)`` calls ``fn(browser, *args)`` in the one thread that owns this module's Chromium."""
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
+    state = {}
+
+    def start():
+        from playwright.sync_api import sync_playwright
+
+        state["playwright"] = sync_playwright().start()
+        state["browser"] = state["playwright"].chromium.launch(executable_path=chromium, headless=True,
+                                                               args=CHROMIUM_FLAGS)
+
+    def stop():
+        state["browser"].close()
+        state["playwright"].stop()
+
+    worker.submit(start).result()
+    try:
+        yield lambda fn, *args: worker.submit(fn, state["browser"], *args).result()
+    finally:
+        worker.submit(stop).result()
+        worker.shutdown()
+
+
+def _offline_tab(browser, site, problems):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
 
     def only_local(route):
@@ -49,7 +79,11 @@ def test_every_chapter_page_is_tested():
 
 
 @pytest.mark.parametrize("page", CHAPTER_PAGES, ids=lambda p: p.split("/")[-1])
-def test_solutions_toggle_open_and_shut_offline(page, site, browser):  # noqa: F811
+def test_solutions_toggle_open_and_shut_offline(page, site, browser_in_thread):  # noqa: F811
+    browser_in_thread(_check_exercises_page, site, page)
+
+
+def _check_exercises_page(browser, site, page):
     problems: list[str] = []
     context, tab = _offline_tab(browser, site, problems)
     try:
