@@ -672,16 +672,6 @@ def _check_dropout_forward(answer):
 
 
 # ======================================================================== chapter 08
-def _patient_forward(p, x, t):
-    """The 3-4-2 tanh network of the exercise, softmax cross-entropy on one-hot t."""
-    N = len(x)
-    z1 = x @ p["W1"] + p["b1"]
-    a1 = np.tanh(z1)
-    z2 = a1 @ p["W2"] + p["b2"]
-    L = -np.sum(t * F.log_softmax(z2)) / N
-    return float(L), a1, z2, N
-
-
 def cured_loss_and_grads(p, x, t):
     """Reference: the bug-clinic exercise's patient, cured.
 
@@ -689,24 +679,30 @@ def cured_loss_and_grads(p, x, t):
     one-hot t; returns (L, grads). The delta at the logits already
     carries the 1/N of the mean: no gradient divides by N again.
     """
-    L, a1, z2, N = _patient_forward(p, x, t)
+    N = len(x)
+    a1 = np.tanh(x @ p["W1"] + p["b1"])
+    z2 = a1 @ p["W2"] + p["b2"]
+    L = -np.sum(t * F.log_softmax(z2)) / N
     delta2 = (F.softmax(z2) - t) / N
     delta1 = (delta2 @ p["W2"].T) * (1 - a1 ** 2)
-    return L, {"W1": x.T @ delta1, "b1": delta1.sum(axis=0),
-               "W2": a1.T @ delta2, "b2": delta2.sum(axis=0)}
+    return float(L), {"W1": x.T @ delta1, "b1": delta1.sum(axis=0),
+                      "W2": a1.T @ delta2, "b2": delta2.sum(axis=0)}
 
 
 def patient_loss_and_grads(p, x, t):
-    """The patient of the bug-clinic exercise: one planted bug, runs without error.
+    """The patient: loss and gradients of a 3-4-2 network.
 
-    Same network and loss as ``cured_loss_and_grads``; find the bug with
-    ``bplib.gradcheck.check_function``.
+    tanh hidden units, softmax cross-entropy on one-hot t; returns
+    (L, grads). It runs, its shapes are right, and one line is wrong.
     """
-    L, a1, z2, N = _patient_forward(p, x, t)
+    N = len(x)
+    a1 = np.tanh(x @ p["W1"] + p["b1"])
+    z2 = a1 @ p["W2"] + p["b2"]
+    L = -np.sum(t * F.log_softmax(z2)) / N
     delta2 = (F.softmax(z2) - t) / N
     delta1 = (delta2 @ p["W2"].T) * (1 - a1 ** 2)
-    return L, {"W1": x.T @ delta1 / N, "b1": delta1.sum(axis=0),
-               "W2": a1.T @ delta2, "b2": delta2.sum(axis=0)}
+    return float(L), {"W1": x.T @ delta1 / N, "b1": delta1.sum(axis=0),
+                      "W2": a1.T @ delta2, "b2": delta2.sum(axis=0)}
 
 
 def patient_data(seed=8, n=6):
@@ -1020,11 +1016,15 @@ def _dropout_forward_keeps_p(a, p, rng):
 
 
 def _patient_tanh_from_z(p, x, t):
-    L, a1, z2, N = _patient_forward(p, x, t)
+    N = len(x)
     z1 = x @ p["W1"] + p["b1"]
+    a1 = np.tanh(z1)
+    z2 = a1 @ p["W2"] + p["b2"]
+    L = -np.sum(t * F.log_softmax(z2)) / N
     delta2 = (F.softmax(z2) - t) / N
-    delta1 = (delta2 @ p["W2"].T) * (1 - z1 ** 2)
-    return L, {"W1": x.T @ delta1, "b1": delta1.sum(axis=0), "W2": a1.T @ delta2, "b2": delta2.sum(axis=0)}
+    delta1 = (delta2 @ p["W2"].T) * (1 - z1 ** 2)      # tanh' taken at z, not from a
+    return float(L), {"W1": x.T @ delta1, "b1": delta1.sum(axis=0),
+                      "W2": a1.T @ delta2, "b2": delta2.sum(axis=0)}
 
 
 def _dense_dW_transposed(x, W, delta):
