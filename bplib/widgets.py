@@ -453,10 +453,8 @@ class SliderPanel:
         else:
             text = f"In the web book, the panel shows {n} figures drawn when the book was built, one per mark."
         if len(self.groups) > 1:
-            names = [" and ".join(self.axes[i].description for i in g) for g in self.groups]
-            listed = ", ".join(names[:-1]) + " or " + names[-1]
-            text += (f" Only one of {listed} moves from its starting value at a time: "
-                     "moving one sets the others back.")
+            names = "; ".join(" with ".join(self.axes[i].description for i in g) for g in self.groups)
+            text += f" These move one at a time from their starting values (moving one sets the others back): {names}."
         return text + " Run the chapter in Jupyter to try any value."
 
 

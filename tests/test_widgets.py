@@ -194,7 +194,7 @@ def test_html_carries_controls_frames_and_the_starting_figure(frames):
     start = re.search(r'<img class="bp-panel-figure" alt="[^"]*" src="data:image/png;base64,([^"]+)"', page).group(1)
     assert png_values(base64.b64decode(start)) == {"x": 2, "lr": 0.1, "act": "t"}
     note = html_lib.unescape(re.search(r'<p class="bp-panel-note">(.*?)</p>', page).group(1))
-    assert f"{len(panel.frames)} runs" in note and "units or lr" in note
+    assert f"{len(panel.frames)} runs" in note and "(moving one sets the others back): units; lr." in note
     assert panel._repr_mimebundle_()["text/html"] == page
 
 
