@@ -20,6 +20,8 @@ The panel works in two ways, chosen when it is made.
   over the grid, the figures as PNG frames inside the page, and the book's
   script ``_assets/panels.js`` that shows the frame for the chosen values. No
   kernel and no network is needed to move the sliders of the built book.
+  Widgets made in such a kernel send nothing to a frontend, so the page holds
+  no widget state and needs no widget manager.
 
 The grid of a control is the control's own ``min``/``max``/``step`` (or its
 options), or the list of values given to :func:`with_grid` beside the control.
@@ -317,6 +319,26 @@ def frames_wanted() -> bool:
     return os.environ.get(FRAMES_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
+def _widgets_talk_to_nobody() -> None:
+    """While the book builds, give every new widget a comm that sends nothing.
+
+    No frontend ever shows a kernel that builds the book, and the panels there
+    are plain HTML. A control whose comm opened would still put its state into
+    the page, and that makes the page load the ipywidgets manager (a 3.6 MB
+    script) only to show nothing. Called once, when this module is imported
+    with ``BPLIB_PANEL_FRAMES=1``: chapters import it before they make their
+    controls.
+    """
+    import ipywidgets as w
+    from comm import DummyComm
+
+    def quiet(widget):
+        if widget.comm is None:
+            widget.comm = DummyComm()
+
+    w.Widget.on_widget_constructed(quiet)
+
+
 # ------------------------------------------------------------------------------------------- panel
 class SliderPanel:
     """What :func:`slider_panel` returns; display it as the last expression of a cell.
@@ -463,6 +485,10 @@ def _plain(value):
     if hasattr(value, "item") and callable(value.item):
         return value.item()
     return value
+
+
+if frames_wanted():
+    _widgets_talk_to_nobody()
 
 
 def slider_panel(draw, button=None, sweep=None, **controls) -> SliderPanel:

@@ -348,6 +348,9 @@ def test_panel_sliders_move_offline(page, book, site, browser):
     expected = panel_counts()[page]
     assert len(saved) == expected, f"{page}: {expected} slider_panel calls but {len(saved)} panels with frames"
     problems: list[str] = []
+    html = (book.html / f"{page}.html").read_text(encoding="utf-8")
+    if "widget-state+json" in html and "widget-view+json" not in html:
+        problems.append("the page carries widget state, and loads the widget manager, but shows no widget")
     with offline_tab(browser, site) as (tab, tab_problems, blocked):
         tab.goto(site + page + ".html", wait_until="load", timeout=60_000)
         tab.wait_for_function("n => document.querySelectorAll('.bp-panel.bp-panel-ready').length >= n",
