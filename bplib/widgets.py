@@ -252,7 +252,7 @@ def render_png(fig, values: dict | None = None) -> bytes:
     if values is not None:
         info.add_text(PNG_VALUES_KEY, json.dumps(values, sort_keys=True))
     out = io.BytesIO()
-    small.save(out, format="png", optimize=True, pnginfo=info)
+    small.save(out, format="png", pnginfo=info)
     return out.getvalue()
 
 
