@@ -283,3 +283,27 @@ def test_render_png_is_small_cropped_and_records_values():
     assert image.width < 0.7 * 6 * bw.FRAME_DPI and image.height < 0.7 * 4 * bw.FRAME_DPI
     assert png_values(png) == {"x": 1.5, "name": "tanh"} and png_values(plain) is None
     assert fig.dpi == plt.rcParams["figure.dpi"]  # the figure is left as it was
+
+
+def test_in_a_book_build_widgets_open_no_comm_so_the_page_carries_no_widget_state(monkeypatch):
+    import comm
+
+    opened = []
+
+    def kernel_comm(**kwargs):  # what a kernel does: open a comm, which sends the widget's state out
+        opened.append(kwargs["data"]["state"]["_model_name"])
+        return comm.DummyComm(**kwargs)
+
+    monkeypatch.setattr(comm, "create_comm", kernel_comm)
+    w.IntSlider(value=1)
+    assert "IntSliderModel" in opened and "LayoutModel" in opened
+
+    before = w.Widget._widget_construction_callback
+    opened.clear()
+    try:
+        bw._widgets_talk_to_nobody()
+        slider = w.IntSlider(value=1, min=0, max=3)
+        slider.value = 2  # still a working control: the panel reads its value and range
+    finally:
+        w.Widget.on_widget_constructed(before)
+    assert opened == [] and slider.value == 2
