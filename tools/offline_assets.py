@@ -11,6 +11,10 @@ on the machine), it swaps in the same pinned version from a CDN and says so
 on the console: the book still builds, but then needs a network to show
 equations and widgets.
 
+It also makes the notebooks this build executes draw the frames of their
+slider panels (``BPLIB_PANEL_FRAMES=1``, see ``bplib.widgets``), so that the
+sliders move in the built book without a kernel.
+
 It also keeps the vendored trees out of ``html_js_files`` /
 ``html_css_files``: Jupyter Book adds every ``*.js`` and ``*.css`` it finds
 under a ``_static`` folder to every page, which must never happen to the
@@ -19,6 +23,7 @@ hundreds of MathJax components.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -95,6 +100,11 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
         logger.info("offline_assets: MathJax, RequireJS and the widget manager are served locally")
 
 
+def _panels_draw_frames(app: Sphinx, config: Config) -> None:
+    """Kernels started by this build (they inherit the environment) precompute panel frames."""
+    os.environ["BPLIB_PANEL_FRAMES"] = "1"
+
+
 def _drop_unused_thebe(app: Sphinx) -> None:
     """Stop sphinx-thebe from adding its scripts when live code (thebe) is off.
 
@@ -117,5 +127,6 @@ def _drop_unused_thebe(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict:
     # Run before myst-nb reads nb_ipywidgets_js (it does so at builder-inited).
     app.connect("config-inited", on_config_inited, priority=100)
+    app.connect("config-inited", _panels_draw_frames)
     app.connect("builder-inited", _drop_unused_thebe)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
