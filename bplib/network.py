@@ -112,6 +112,30 @@ class Network:
         self.backward(loss.backward(), input_grad=False)
         return value
 
+    def _check_params(self):
+        """Every layer's parameters still match their gradients (see ``Layer._check_params``)."""
+        for layer in self.layers:
+            layer._check_params()
+
+    def _training_plan(self):
+        """The bound methods one training step calls, in order, for ``fit``'s inner loop.
+
+        Returns ``(forwards, backwards)``: ``forwards`` run the layers in
+        order, ``backwards`` in reverse, the first layer's entry computing only
+        its parameter gradients when it is a plain :class:`Dense` (as in
+        ``train_step``). For bplib's own layers these are the computing halves
+        (``_forward``, ``_backward``) without the input checks: ``fit`` has
+        checked the data once, and inside the network every array is one that
+        bplib made from it. It is rebuilt whenever ``fit`` hands control to
+        the caller (a callback may swap a layer's parameters).
+        """
+        forwards = [layer._fast("forward") for layer in self.layers]
+        backwards = [layer._fast("backward") for layer in reversed(self.layers)]
+        first = self.layers[0]
+        if type(first) is Dense:
+            backwards[-1] = first._backward_params
+        return forwards, backwards
+
     def parameters(self):
         """List of ``(name, layer, key)`` for every parameter, e.g. ``("dense0.W", layer, "W")``."""
         return [(f"{layer.name}.{key}", layer, key) for layer in self.layers for key in layer.params]
