@@ -15,7 +15,8 @@ The contract every layer keeps (see DESIGN.md):
 import numpy as np
 
 from . import functions as F
-from ._checks import as_float_array, check_batch
+from . import _checks
+from ._checks import as_float_array, check_batch, check_finite
 
 
 class Layer:
@@ -102,6 +103,8 @@ class Layer:
                 f"{self!r}.backward: dout has shape {dout.shape}, expected {expected_shape} "
                 "(the shape of this layer's last output)"
             )
+        if not getattr(_checks._state, "depth", 0):  # inside a network, the gradient comes from bplib's own loss
+            check_finite(dout, self._where("backward"), "dout")
         return dout
 
     def _cached(self, value):

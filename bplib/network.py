@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._checks import check_batch, check_finite, scanned_upstream
+from ._checks import as_float_array, check_batch, check_finite, scanned_upstream
 from .layers import Dense, Dropout, Layer, activation
 
 
@@ -93,13 +93,16 @@ class Network:
         needs the gradient of every weight but never that of the input, and in
         a 784-128-10 network that one product is half the backward pass's arithmetic.
         """
+        dout = as_float_array(dout, f"{type(self).__name__}.backward", "dout")
+        check_finite(dout, f"{type(self).__name__}.backward", "dout")  # once: the layers skip this scan
         first, rest = self.layers[0], self.layers[1:]
-        for layer in reversed(rest):
-            dout = layer.backward(dout)
-        if not input_grad and type(first) is Dense:  # a subclass may have its own backward
-            first.backward_params(dout)
-            return None
-        dx = first.backward(dout)
+        with scanned_upstream():
+            for layer in reversed(rest):
+                dout = layer.backward(dout)
+            if not input_grad and type(first) is Dense:  # a subclass may have its own backward
+                first.backward_params(dout)
+                return None
+            dx = first.backward(dout)
         return dx if input_grad else None
 
     def train_step(self, x, t, loss):
@@ -108,6 +111,7 @@ class Network:
         After it, every layer's ``grads`` holds the gradient of this batch's loss.
         (The gradient with respect to ``x`` itself is not computed: see ``backward``.)
         """
+        x = check_batch(x, f"{type(self).__name__}.train_step", self.n_in)
         value = loss.forward(self.forward(x, training=True), t)
         self.backward(loss.backward(), input_grad=False)
         return value

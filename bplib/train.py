@@ -294,7 +294,7 @@ def fit(
     bar = ProgressBar(epochs) if progress else None
     elapsed = 0.0
     # Overflow and NaN are watched below (the run stops and says so), not warned about at every step.
-    with _blas_context(blas_threads), np.errstate(over="ignore", invalid="ignore"):
+    with _blas_context(blas_threads), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         forwards, backwards, update = plan()
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
