@@ -131,9 +131,12 @@ def train_test_split(x, t, test_fraction, rng):
     """
     _need_rng(rng, "train_test_split")
     for name, value in (("x", x), ("t", t)):
-        if not isinstance(value, np.ndarray) or value.ndim == 0:
-            raise TypeError(f"train_test_split: {name} must be a numpy array with one row per example, "
-                            f"got {type(value).__name__} of shape {np.shape(value)}")
+        if not isinstance(value, np.ndarray) or value.ndim == 0 or value.dtype.kind not in "biuf":
+            raise TypeError(f"train_test_split: {name} must be a numeric numpy array with one row per example, "
+                            f"got {type(value).__name__} of shape {np.shape(value)} "
+                            f"and dtype {getattr(value, 'dtype', None)}")
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            raise ValueError(f"train_test_split: {name} of shape {value.shape} holds NaN or infinite values")
     if len(x) != len(t):
         raise ValueError(f"train_test_split: {len(x)} inputs but {len(t)} targets; shapes {x.shape} and {t.shape}")
     if len(x) < 2:

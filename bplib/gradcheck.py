@@ -32,7 +32,7 @@ dicts side by side and ``assert_gradients_ok`` turns one into a test.
 
 import numpy as np
 
-from ._checks import as_float_array, check_batch
+from ._checks import as_float_array, check_batch, check_finite
 from .layers import Dropout
 
 
@@ -54,6 +54,8 @@ def numerical_gradient(f, x, eps=1e-6, order=2):
         raise TypeError(f"numerical_gradient: x must be a float ndarray, got {type(x).__name__} "
                         f"{getattr(x, 'dtype', '')}".rstrip())
     _check_eps(eps, "numerical_gradient")
+    if x.size == 0 or not np.isfinite(x).all():
+        raise ValueError(f"numerical_gradient: x of shape {x.shape} is empty or holds NaN or infinity")
     grad = np.zeros_like(x, dtype=np.float64)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     if not np.shares_memory(flat, x):
@@ -92,6 +94,8 @@ def relative_error(a, b):
     b = as_float_array(np.float64(b) if isinstance(b, (int, float)) else b, "relative_error", "b").astype(np.float64)
     if a.shape != b.shape:
         raise ValueError(f"relative_error: shapes differ, {a.shape} and {b.shape}")
+    check_finite(a, "relative_error", "a")
+    check_finite(b, "relative_error", "b")
     denom = np.linalg.norm(a) + np.linalg.norm(b)
     return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
 
@@ -206,7 +210,7 @@ def _check_params(params, where):
     if not isinstance(params, dict) or not params:
         raise TypeError(f"{where}: params must be a non-empty dict of numpy arrays, got {type(params).__name__}")
     for key, value in params.items():
-        if isinstance(value, np.ndarray) and (value.size == 0 or not np.isfinite(value).all()):
+        if isinstance(value, np.ndarray) and value.dtype == np.float64 and (value.size == 0 or not np.isfinite(value).all()):
             raise ValueError(f"{where}: parameter {key!r} of shape {value.shape} is empty or holds NaN or infinity")
         if not isinstance(value, np.ndarray):
             raise TypeError(f"{where}: parameter {key!r} must be a numpy array, got {type(value).__name__}")

@@ -342,7 +342,7 @@ class Dropout(Layer):
 
     def __init__(self, p, rng=None, name=None):
         super().__init__(name)
-        if not (isinstance(p, (int, float)) and 0.0 <= p < 1.0):
+        if isinstance(p, bool) or not (isinstance(p, (int, float)) and 0.0 <= p < 1.0):
             raise ValueError(f"Dropout: p must be a probability in [0, 1), got {p!r}")
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"Dropout(p={p}): needs rng=numpy.random.default_rng(seed), got {rng!r}")

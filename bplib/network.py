@@ -81,6 +81,7 @@ class Network:
             for layer in self.layers:
                 a = layer.forward(a, training=training)
         check_finite(a, f"{type(self).__name__}.forward", "output")
+        self._out_shape = a.shape
         return a
 
     __call__ = forward
@@ -94,6 +95,12 @@ class Network:
         a 784-128-10 network that one product is half the backward pass's arithmetic.
         """
         dout = as_float_array(dout, f"{type(self).__name__}.backward", "dout")
+        expected = getattr(self, "_out_shape", None)
+        if expected is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        if dout.shape != expected:
+            raise ValueError(f"{type(self).__name__}.backward: dout has shape {dout.shape}, expected {expected} "
+                             "(the shape of the last output)")
         check_finite(dout, f"{type(self).__name__}.backward", "dout")  # once: the layers skip this scan
         first, rest = self.layers[0], self.layers[1:]
         with scanned_upstream():

@@ -15,9 +15,9 @@ class SGD:
     """
 
     def __init__(self, lr, momentum=0.0):
-        if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
+        if isinstance(lr, bool) or not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
             raise ValueError(f"SGD: learning rate lr must be a positive number, got {lr!r}")
-        if not (isinstance(momentum, (int, float)) and 0.0 <= momentum < 1.0):
+        if isinstance(momentum, bool) or not (isinstance(momentum, (int, float)) and 0.0 <= momentum < 1.0):
             raise ValueError(f"SGD: momentum must lie in [0, 1), got {momentum!r}")
         self.lr = float(lr)
         self.momentum = float(momentum)
@@ -42,6 +42,7 @@ class SGD:
         lr, mu = self.lr, self.momentum
         pairs = []
         for layer in network.layers:
+            layer._check_params()  # a parameter swapped by hand gets a message naming it, not numpy's
             for key, p in layer.params.items():
                 if key not in layer.frozen:
                     pairs.append((f"{layer.name}.{key}", p, layer.grads[key]))  # names as in network.parameters()
