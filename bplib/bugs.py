@@ -33,6 +33,8 @@ Layers and losses
 ``DropoutAddsMask``, ``DropoutUnscaled``, ``DenseColumnFormulas``, ``NaiveBinaryCrossEntropy``.
 """
 
+import inspect
+
 import numpy as np
 
 from . import functions as F
@@ -145,6 +147,13 @@ def naive_softmax_cross_entropy(z, label):
     return -np.log(p[..., label])
 
 
+def source(bug):
+    """The source code of a bug defined here, as text to print beside the discussion of it."""
+    if inspect.getmodule(bug) is not inspect.getmodule(source) or bug is source:
+        raise ValueError(f"source: {bug!r} is not one of the bugs defined in bplib.bugs")
+    return inspect.getsource(bug).rstrip()
+
+
 # ------------------------------------------------------------ layers, losses
 
 
@@ -251,6 +260,6 @@ __all__ = [
     "DenseColumnFormulas", "DropoutAddsMask", "DropoutUnscaled", "NaiveBinaryCrossEntropy", "ReLUGradAlwaysOne",
     "SigmoidGradFedOutput", "SigmoidGradFromOutputFedZ", "dense_backward_column_formulas",
     "dropout_backward_adds_mask", "dropout_mask_unscaled", "naive_binary_cross_entropy", "naive_sigmoid",
-    "naive_softmax_cross_entropy", "relu_grad_always_one", "sigmoid_grad_fed_output",
+    "naive_softmax_cross_entropy", "relu_grad_always_one", "sigmoid_grad_fed_output", "source",
     "sigmoid_grad_from_output_fed_z",
 ]
