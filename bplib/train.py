@@ -71,7 +71,13 @@ class History(dict):
 
 
 def _evaluate(forward, loss_value, x, t, t_loss, metrics, batch_size):
-    """Loss and metrics in chunks of ``batch_size`` rows; ``(result, all outputs finite)``."""
+    """Loss and metrics in chunks of ``batch_size`` rows; returns ``(result dict, all outputs)``.
+
+    ``forward`` and ``loss_value`` are the checked public methods for ``evaluate``
+    and the computing halves for ``fit`` (whose data are checked once);
+    ``t`` goes to the metrics, ``t_loss`` (the same targets, converted by the
+    loss) to the loss.
+    """
     n = x.shape[0]
     outputs, total = [], 0.0
     for start in range(0, n, batch_size):
@@ -93,8 +99,7 @@ def evaluate(network, loss, x, t, metrics=None, batch_size=10_000):
     """
     x = check_batch(x, "evaluate", network.n_in, name="x")
     _check_targets(t, x.shape[0], "evaluate")
-    if not (isinstance(batch_size, (int, np.integer)) and not isinstance(batch_size, bool) and batch_size >= 1):
-        raise ValueError(f"evaluate: batch_size must be a positive integer, got {batch_size!r}")
+    _positive_int(batch_size, "evaluate", "batch_size")
     return _evaluate(network.forward, loss.forward, x, t, t, metrics, batch_size)[0]
 
 
