@@ -90,8 +90,9 @@ def relative_error(a, b):
     Measured on whole arrays, so a tiny gradient element does not blow the
     ratio up the way an elementwise ratio would.
     """
-    a = as_float_array(np.float64(a) if isinstance(a, (int, float)) else a, "relative_error", "a").astype(np.float64)
-    b = as_float_array(np.float64(b) if isinstance(b, (int, float)) else b, "relative_error", "b").astype(np.float64)
+    a, b = (np.asarray(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else v for v in (a, b))
+    a = as_float_array(a, "relative_error", "a").astype(np.float64)  # numbers and arrays; not strings or None
+    b = as_float_array(b, "relative_error", "b").astype(np.float64)
     if a.shape != b.shape:
         raise ValueError(f"relative_error: shapes differ, {a.shape} and {b.shape}")
     check_finite(a, "relative_error", "a")

@@ -141,3 +141,10 @@ def test_bad_scalars_are_refused_by_name(entry, value):
     if entry == "load_mnist flat" and isinstance(value, (bool, np.bool_)):
         value = "yes"  # True is a good value there
     refused_by_name(lambda net: call(net, value), fragment)
+
+
+def test_numbers_and_numpy_scalars_are_still_good_input_to_relative_error():
+    # The chain-rule chapter compares a numpy scalar with a float; refusing bad input must not refuse that.
+    assert bp.relative_error(np.float64(0.7), 0.3) == pytest.approx(0.4)
+    assert bp.relative_error(np.float32(1.0), 1) == 0.0
+    assert bp.relative_error(np.array([1.0, 2.0]), [1.0, 2.0]) == 0.0
