@@ -138,7 +138,9 @@ def bplib_trainer(x, labels, batch, dtype):
 
     def run():
         with Clock() as clock:
-            history = bplib.fit(net, loss, opt, x, labels, epochs=1, batch_size=batch, rng=rng)
+            # blas_threads=None: this worker has set the thread count for every contender alike
+            # (fit would otherwise train with one BLAS thread, the book's policy).
+            history = bplib.fit(net, loss, opt, x, labels, epochs=1, batch_size=batch, rng=rng, blas_threads=None)
         # fit's own timer covers the training and leaves out its end-of-epoch
         # evaluation; take the CPU time in the same proportion.
         wall = history["seconds"][-1]

@@ -10,6 +10,7 @@ the chapter that explains it:
 * ``optim``      ``SGD`` with optional momentum
 * ``train``      ``fit``, ``evaluate``, ``accuracy``
 * ``gradcheck``  central differences and relative errors
+* ``bugs``       the planted bugs of the chapters and exercises, each saying what is wrong
 * ``data``       the toy data sets, one-hot targets, train/test splits
 * ``mnist``      MNIST: full through tensorflow-datasets, or 5,000 embedded digits
 * ``engine``     a scalar reverse-mode autodiff engine, for the chain rule chapter
@@ -17,7 +18,7 @@ the chapter that explains it:
 * ``widgets``    slider panels (imported on its own: needs ipywidgets)
 """
 
-from . import data, functions
+from . import bugs, data, functions
 from .gradcheck import (
     assert_gradients_ok, check_function, check_layer, check_network, check_step, error_table, numerical_gradient,
     relative_error,
@@ -31,6 +32,6 @@ from .train import History, accuracy, evaluate, fit
 __all__ = [
     "Activation", "BinaryCrossEntropy", "Dense", "Dropout", "History", "Identity", "Layer", "Loss", "MSE",
     "Network", "ReLU", "SGD", "Sigmoid", "SoftmaxCrossEntropy", "Tanh", "accuracy", "activation",
-    "assert_gradients_ok", "check_function", "check_layer", "check_network", "check_step", "data", "error_table",
+    "assert_gradients_ok", "bugs", "check_function", "check_layer", "check_network", "check_step", "data", "error_table",
     "evaluate", "fit", "functions", "numerical_gradient", "relative_error",
 ]

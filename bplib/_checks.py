@@ -93,9 +93,10 @@ def check_finite(x, where, name="input"):
 
 
 def check_same_shape(a, b, where, names=("output", "target")):
-    """Raise ``ValueError`` unless ``a`` and ``b`` have exactly the same shape."""
-    if a.shape != b.shape:
+    """Raise ``ValueError`` unless ``b`` has exactly the shape of ``a`` (an array or a shape tuple)."""
+    shape = a if isinstance(a, tuple) else a.shape
+    if shape != b.shape:
         raise ValueError(
-            f"{_name(where)}: {names[1]} has shape {b.shape}, expected {a.shape} (the shape of the {names[0]}); "
+            f"{_name(where)}: {names[1]} has shape {b.shape}, expected {shape} (the shape of the {names[0]}); "
             "shapes must match exactly, numpy would broadcast them into a wrong answer"
         )

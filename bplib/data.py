@@ -9,6 +9,18 @@ Inputs are returned batch first: ``x`` has shape ``(N, D)``.
 import numpy as np
 
 
+def _number(value, where, name):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value):
+        raise TypeError(f"{where}: {name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _count(value, where, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{where}: {name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
 def _need_rng(rng, where):
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"{where}: needs rng=numpy.random.default_rng(seed), got {rng!r}")
@@ -21,8 +33,10 @@ def sine_curve(step=0.1, noise=0.0, rng=None):
     input scaled to ``[-1, 1)`` (so ``u = pi * (x + 1)``). With ``noise > 0`` the
     targets get Gaussian noise of that standard deviation (needs ``rng``).
     """
-    if not step > 0:
+    if not _number(step, "sine_curve", "step") > 0:
         raise ValueError(f"sine_curve: step must be positive, got {step!r}")
+    if _number(noise, "sine_curve", "noise") < 0:
+        raise ValueError(f"sine_curve: noise must be a standard deviation >= 0, got {noise!r}")
     u = np.arange(0.0, 2 * np.pi, step)
     t = np.sin(u)
     if noise:
@@ -38,8 +52,9 @@ def sine_boundary(step=0.1, noise=0.0, rng=None):
     (441 of them for step 0.1) and integer labels of shape ``(N,)``. With
     ``noise > 0`` each label is flipped with that probability (needs ``rng``).
     """
-    if not step > 0:
+    if not _number(step, "sine_boundary", "step") > 0:
         raise ValueError(f"sine_boundary: step must be positive, got {step!r}")
+    _number(noise, "sine_boundary", "noise")
     ticks = np.round(np.arange(-1.0, 1.0 + step / 2, step), 10)
     gx, gy = np.meshgrid(ticks, ticks)
     x = np.column_stack([gx.ravel(), gy.ravel()])
@@ -49,7 +64,7 @@ def sine_boundary(step=0.1, noise=0.0, rng=None):
 
 def flip_labels(labels, fraction, rng, where="flip_labels"):
     """Binary labels with each one flipped with probability ``fraction``."""
-    if not 0.0 <= fraction <= 1.0:
+    if not 0.0 <= _number(fraction, where, "noise") <= 1.0:
         raise ValueError(f"{where}: noise must be a probability in [0, 1], got {fraction!r}")
     if fraction == 0:
         return labels
@@ -64,6 +79,9 @@ def xor_blobs(n=200, spread=0.25, rng=None):
     Returns ``(x (n, 2), labels (n,))``. No straight line separates the classes.
     """
     _need_rng(rng, "xor_blobs")
+    n = _count(n, "xor_blobs", "n")
+    if _number(spread, "xor_blobs", "spread") < 0:
+        raise ValueError(f"xor_blobs: spread must be >= 0, got {spread!r}")
     corners = rng.choice(np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], dtype=float), size=n)
     x = corners + rng.normal(0.0, spread, size=(n, 2))
     labels = (corners[:, 0] * corners[:, 1] < 0).astype(np.int64)
@@ -76,6 +94,10 @@ def two_spirals(n_per_class=100, turns=1.5, noise=0.05, rng=None):
     Returns ``(x (2 n_per_class, 2), labels)`` with points inside about ``[-1, 1]^2``.
     """
     _need_rng(rng, "two_spirals")
+    n_per_class = _count(n_per_class, "two_spirals", "n_per_class")
+    _number(turns, "two_spirals", "turns")
+    if _number(noise, "two_spirals", "noise") < 0:
+        raise ValueError(f"two_spirals: noise must be >= 0, got {noise!r}")
     r = np.linspace(0.1, 1.0, n_per_class)
     angle = r * turns * 2 * np.pi
     xs, labels = [], []
@@ -89,6 +111,9 @@ def two_spirals(n_per_class=100, turns=1.5, noise=0.05, rng=None):
 
 def one_hot(labels, k):
     """Integer labels ``(N,)`` in ``[0, k)`` as one-hot rows ``(N, k)`` of float64."""
+    if not isinstance(labels, (np.ndarray, list, tuple)):
+        raise TypeError(f"one_hot: labels must be a 1-D integer array, got {type(labels).__name__}")
+    k = _count(k, "one_hot", "k")
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise TypeError(f"one_hot: labels must be a 1-D integer array, got shape {labels.shape} dtype {labels.dtype}")
@@ -105,11 +130,20 @@ def train_test_split(x, t, test_fraction, rng):
     Returns ``(x_train, t_train, x_test, t_test)``.
     """
     _need_rng(rng, "train_test_split")
+    for name, value in (("x", x), ("t", t)):
+        if not isinstance(value, np.ndarray) or value.ndim == 0 or value.dtype.kind not in "biuf":
+            raise TypeError(f"train_test_split: {name} must be a numeric numpy array with one row per example, "
+                            f"got {type(value).__name__} of shape {np.shape(value)} "
+                            f"and dtype {getattr(value, 'dtype', None)}")
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            raise ValueError(f"train_test_split: {name} of shape {value.shape} holds NaN or infinite values")
     if len(x) != len(t):
-        raise ValueError(f"train_test_split: {len(x)} inputs but {len(t)} targets")
-    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"train_test_split: {len(x)} inputs but {len(t)} targets; shapes {x.shape} and {t.shape}")
+    if len(x) < 2:
+        raise ValueError(f"train_test_split: needs at least 2 rows to split, got shape {x.shape}")
+    if not 0.0 < _number(test_fraction, "train_test_split", "test_fraction") < 1.0:
         raise ValueError(f"train_test_split: test_fraction must lie in (0, 1), got {test_fraction!r}")
     order = rng.permutation(len(x))
-    n_test = max(1, int(round(test_fraction * len(x))))
+    n_test = min(len(x) - 1, max(1, int(round(test_fraction * len(x)))))  # neither part empty
     test, train = order[:n_test], order[n_test:]
     return x[train], t[train], x[test], t[test]

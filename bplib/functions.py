@@ -43,7 +43,8 @@ def sigmoid(z):
     """
     z = _as_float(z)
     e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    # One division serves both forms: the numerator is 1 where z >= 0 and e elsewhere.
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
 def sigmoid_grad(z):

@@ -32,6 +32,7 @@ dicts side by side and ``assert_gradients_ok`` turns one into a test.
 
 import numpy as np
 
+from ._checks import as_float_array, check_batch, check_finite
 from .layers import Dropout
 
 
@@ -47,8 +48,14 @@ def numerical_gradient(f, x, eps=1e-6, order=2):
     -------
     ndarray of the shape of ``x``.
     """
+    if not callable(f):
+        raise TypeError(f"numerical_gradient: f must be a function of no arguments, got {type(f).__name__}")
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
-        raise TypeError(f"numerical_gradient: x must be a float ndarray, got {type(x).__name__}")
+        raise TypeError(f"numerical_gradient: x must be a float ndarray, got {type(x).__name__} "
+                        f"{getattr(x, 'dtype', '')}".rstrip())
+    _check_eps(eps, "numerical_gradient")
+    if x.size == 0 or not np.isfinite(x).all():
+        raise ValueError(f"numerical_gradient: x of shape {x.shape} is empty or holds NaN or infinity")
     grad = np.zeros_like(x, dtype=np.float64)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     if not np.shares_memory(flat, x):
@@ -72,15 +79,24 @@ def numerical_gradient(f, x, eps=1e-6, order=2):
     return grad
 
 
+def _check_eps(eps, where):
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating)) or not (np.isfinite(eps) and eps > 0):
+        raise ValueError(f"{where}: eps must be a positive number, got {eps!r}")
+
+
 def relative_error(a, b):
     """``||a - b|| / (||a|| + ||b||)``: 0 when equal, 1 when opposite; 0 when both are 0.
 
     Measured on whole arrays, so a tiny gradient element does not blow the
     ratio up the way an elementwise ratio would.
     """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = (np.asarray(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else v for v in (a, b))
+    a = as_float_array(a, "relative_error", "a").astype(np.float64)  # numbers and arrays; not strings or None
+    b = as_float_array(b, "relative_error", "b").astype(np.float64)
     if a.shape != b.shape:
         raise ValueError(f"relative_error: shapes differ, {a.shape} and {b.shape}")
+    check_finite(a, "relative_error", "a")
+    check_finite(b, "relative_error", "b")
     denom = np.linalg.norm(a) + np.linalg.norm(b)
     return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
 
@@ -108,9 +124,21 @@ def check_network(network, loss, x, t, eps=1e-6, include_input=True, order=2):
     Afterwards every layer's ``grads`` holds the gradient of this batch, as
     after ``Network.train_step``; the parameters themselves are unchanged.
     """
+    from .losses import Loss
+    from .network import Network
+
+    if not isinstance(network, Network):
+        raise TypeError(f"check_network: network must be a bplib Network, got {type(network).__name__}")
+    if not isinstance(loss, Loss):
+        raise TypeError(f"check_network: loss must be a bplib Loss, got {type(loss).__name__}")
+    x = np.array(check_batch(x, "check_network", network.n_in, name="x"))  # a copy: the check perturbs it
+    _check_eps(eps, "check_network")
+    try:  # the targets, checked before anything is drawn or perturbed
+        loss.forward(network.forward(x), t)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"check_network: {err}") from None
     dropouts, saved = _fix_dropout_masks(network, x)
     try:
-        x = np.array(x, dtype=np.float64 if np.asarray(x).dtype.kind != "f" else np.asarray(x).dtype)
 
         def f():
             return loss.forward(network.forward(x, training=True), t)
@@ -140,7 +168,12 @@ def check_layer(layer, x, rng, eps=1e-6):
 
     Returns a dict from ``"input"`` and each parameter name to its relative error.
     """
-    x = np.array(x, dtype=np.float64)
+    if not (callable(getattr(layer, "forward", None)) and callable(getattr(layer, "backward", None))):
+        raise TypeError(f"check_layer: layer needs forward(x, training=...) and backward(dout), got {type(layer).__name__}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"check_layer: needs rng=numpy.random.default_rng(seed), got {rng!r}")
+    _check_eps(eps, "check_layer")
+    x = check_batch(x, "check_layer").astype(np.float64)  # a float64 copy: the check perturbs it
     R = rng.standard_normal(np.shape(layer.forward(x, training=True)))
     if isinstance(layer, Dropout):
         layer.fixed_mask, saved = True, layer.fixed_mask
@@ -178,6 +211,8 @@ def _check_params(params, where):
     if not isinstance(params, dict) or not params:
         raise TypeError(f"{where}: params must be a non-empty dict of numpy arrays, got {type(params).__name__}")
     for key, value in params.items():
+        if isinstance(value, np.ndarray) and value.dtype == np.float64 and (value.size == 0 or not np.isfinite(value).all()):
+            raise ValueError(f"{where}: parameter {key!r} of shape {value.shape} is empty or holds NaN or infinity")
         if not isinstance(value, np.ndarray):
             raise TypeError(f"{where}: parameter {key!r} must be a numpy array, got {type(value).__name__}")
         if value.dtype != np.float64:
@@ -192,7 +227,7 @@ def _loss_value(out):
     return float(out[0] if isinstance(out, tuple) else out)
 
 
-def check_function(loss_and_grads, params, *args, eps=1e-6, **kwargs):
+def check_function(loss_and_grads, params, *args, eps=1e-6, order=2, **kwargs):
     """Check a hand-written ``loss_and_grads`` against central differences, parameter by parameter.
 
     Parameters
@@ -209,6 +244,12 @@ def check_function(loss_and_grads, params, *args, eps=1e-6, **kwargs):
         Passed on to ``loss_and_grads``, e.g. a batch ``x, t``.
     eps : float
         Step of the central difference.
+    order : 2 or 4
+        The three-point or the five-point difference (see ``numerical_gradient``).
+        A parameter whose gradient is a thousandth of the loss or less is
+        checked at ``eps=1e-6, order=2`` only to about 1e-7, the rounding floor
+        of the module docstring; ``eps=1e-4, order=4`` checks it a hundred
+        times more finely.
 
     Returns
     -------
@@ -224,6 +265,9 @@ def check_function(loss_and_grads, params, *args, eps=1e-6, **kwargs):
     True
     """
     _check_params(params, "check_function")
+    if not callable(loss_and_grads):
+        raise TypeError(f"check_function: loss_and_grads must be a function, got {type(loss_and_grads).__name__}")
+    _check_eps(eps, "check_function")
     out = loss_and_grads(params, *args, **kwargs)
     if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict)):
         raise TypeError(
@@ -249,7 +293,7 @@ def check_function(loss_and_grads, params, *args, eps=1e-6, **kwargs):
     def f():
         return _loss_value(loss_and_grads(params, *args, **kwargs))
 
-    return {key: relative_error(analytic[key], numerical_gradient(f, params[key], eps)) for key in params}
+    return {key: relative_error(analytic[key], numerical_gradient(f, params[key], eps, order)) for key in params}
 
 
 def check_step(step, loss, params, *args, lr, eps=1e-6, **kwargs):

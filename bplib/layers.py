@@ -15,7 +15,8 @@ The contract every layer keeps (see DESIGN.md):
 import numpy as np
 
 from . import functions as F
-from ._checks import as_float_array, check_batch
+from . import _checks
+from ._checks import as_float_array, check_batch, check_finite
 
 
 class Layer:
@@ -54,6 +55,43 @@ class Layer:
         self.frozen.difference_update(names or tuple(self.params))
         return self
 
+    def _check_params(self):
+        """Refuse parameters that no longer match their gradients (a parameter swapped by hand).
+
+        ``layer.params["W"] = W.astype(np.float32)`` on a float64 layer would
+        otherwise fail deep inside numpy ("output array is not acceptable") or,
+        with a new shape, compute with the wrong array. Run by ``forward`` and
+        ``backward``, and once per call of ``bplib.fit``.
+        """
+        for key, p in self.params.items():
+            g = self.grads.get(key)
+            if not isinstance(p, np.ndarray):
+                raise TypeError(f"{self!r}: parameter {key!r} must be a numpy array, got {type(p).__name__}")
+            if p.dtype.type not in (np.float32, np.float64):
+                raise ValueError(f"{self!r}: parameter {key!r} has dtype {p.dtype}; expected float32 or float64")
+            if not isinstance(g, np.ndarray) or g.shape != p.shape or g.dtype != p.dtype:
+                got = "none" if not isinstance(g, np.ndarray) else f"shape {g.shape}, dtype {g.dtype}"
+                raise ValueError(
+                    f"{self!r}: parameter {key!r} has shape {p.shape}, dtype {p.dtype}, but its gradient has {got}; "
+                    "a parameter replaced by hand must keep the shape and dtype of grads[key] "
+                    "(assign into it with params[key][...] = new, or replace grads[key] too)"
+                )
+
+    def _fast(self, method):
+        """The bound method ``fit``'s inner loop calls for ``method`` ("forward" or "backward").
+
+        bplib's own layers split each pass into a public method, which checks
+        its input, and ``_forward`` / ``_backward``, which only compute.
+        ``fit`` checks the data once per call and then calls the computing half
+        directly. A subclass that overrides the public method itself (a
+        reader's own layer, say) keeps its override: then the public method is
+        returned.
+        """
+        owner = next(cls for cls in type(self).__mro__ if method in vars(cls))
+        if owner.__module__ == __name__ and hasattr(self, "_" + method):
+            return getattr(self, "_" + method)
+        return getattr(self, method)
+
     def _where(self, method):
         """A function naming ``self.method`` for error messages, called only when one is raised."""
         return lambda: f"{self!r}.{method}"
@@ -65,6 +103,8 @@ class Layer:
                 f"{self!r}.backward: dout has shape {dout.shape}, expected {expected_shape} "
                 "(the shape of this layer's last output)"
             )
+        if not getattr(_checks._state, "depth", 0):  # inside a network, the gradient comes from bplib's own loss
+            check_finite(dout, self._where("backward"), "dout")
         return dout
 
     def _cached(self, value):
@@ -152,10 +192,22 @@ class Dense(Layer):
     def __repr__(self):
         return f"Dense({self.n_in}->{self.n_out})"
 
+    def _check_params(self):
+        super()._check_params()
+        W, b = self.params["W"], self.params["b"]
+        if W.ndim != 2 or b.shape != (W.shape[1],) or b.dtype != W.dtype:
+            raise ValueError(
+                f"{self!r}: parameter 'b' has shape {b.shape}, dtype {b.dtype}; expected ({W.shape[1]},) "
+                f"and the dtype of W, {W.dtype}"
+            )
+
     def forward(self, x, training=False):
         """``z = x @ W + b`` for a batch ``x`` of shape ``(N, n_in)``; returns ``(N, n_out)``."""
+        self._check_params()
+        return self._forward(check_batch(x, self._where("forward"), self.n_in), training)
+
+    def _forward(self, x, training=False):
         W = self.params["W"]
-        x = check_batch(x, self._where("forward"), self.n_in)
         if x.dtype != W.dtype:
             x = x.astype(W.dtype)
         self._x = x  # backward needs the input for dW = x^T delta
@@ -166,8 +218,10 @@ class Dense(Layer):
     def backward(self, dout):
         """Given ``delta = dL/dz`` of shape ``(N, n_out)``, store ``dW = x^T delta``,
         ``db = sum_n delta_n`` and return ``dx = delta W^T`` of shape ``(N, n_in)``."""
-        delta = self.backward_params(dout)
-        return delta @ self.params["W"].T
+        return self.backward_params(dout) @ self.params["W"].T
+
+    def _backward(self, dout):
+        return self._backward_params(dout) @ self.params["W"].T
 
     def backward_params(self, dout):
         """The parameter half of ``backward``: store ``dW`` and ``db``, skip ``dx``.
@@ -177,7 +231,11 @@ class Dense(Layer):
         ``delta`` (``dout`` checked, in the layer's dtype).
         """
         x = self._cached(self._x)
-        delta = self._check_dout(dout, (x.shape[0], self.n_out))
+        self._check_params()
+        return self._backward_params(self._check_dout(dout, (x.shape[0], self.n_out)))
+
+    def _backward_params(self, delta):
+        x = self._x
         if delta.dtype != x.dtype:
             delta = delta.astype(x.dtype)
         # Written into the existing buffers. np.dot rather than np.matmul: for a
@@ -204,15 +262,19 @@ class Activation(Layer):
         self._a = None
 
     def forward(self, x, training=False):
-        z = check_batch(x, self._where("forward"))
+        return self._forward(check_batch(x, self._where("forward")), training)
+
+    def _forward(self, z, training=False):
         a = self.f(z)
         self._a = a
         return a
 
     def backward(self, dout):
         a = self._cached(self._a)
-        dout = self._check_dout(dout, a.shape)
-        return dout * self.grad_from_output(a)
+        return self._backward(self._check_dout(dout, a.shape))
+
+    def _backward(self, dout):
+        return dout * self.grad_from_output(self._a)
 
 
 class Sigmoid(Activation):
@@ -238,9 +300,8 @@ class Identity(Activation):
 
     kind = "identity"
 
-    def backward(self, dout):
-        a = self._cached(self._a)
-        return self._check_dout(dout, a.shape).copy()
+    def _backward(self, dout):
+        return dout.copy()
 
 
 ACTIVATION_LAYERS = {cls.kind: cls for cls in (Sigmoid, ReLU, Tanh, Identity)}
@@ -281,7 +342,7 @@ class Dropout(Layer):
 
     def __init__(self, p, rng=None, name=None):
         super().__init__(name)
-        if not (isinstance(p, (int, float)) and 0.0 <= p < 1.0):
+        if isinstance(p, bool) or not (isinstance(p, (int, float)) and 0.0 <= p < 1.0):
             raise ValueError(f"Dropout: p must be a probability in [0, 1), got {p!r}")
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"Dropout(p={p}): needs rng=numpy.random.default_rng(seed), got {rng!r}")
@@ -295,7 +356,9 @@ class Dropout(Layer):
         return f"Dropout(p={self.p})"
 
     def forward(self, x, training=False):
-        x = check_batch(x, self._where("forward"))
+        return self._forward(check_batch(x, self._where("forward")), training)
+
+    def _forward(self, x, training=False):
         self._shape = x.shape
         if not training or self.p == 0.0:
             self.mask = None  # identity: backward passes dout through
@@ -310,7 +373,9 @@ class Dropout(Layer):
 
     def backward(self, dout):
         shape = self._cached(self._shape)
-        dout = self._check_dout(dout, shape)
+        return self._backward(self._check_dout(dout, shape))
+
+    def _backward(self, dout):
         if self.mask is None:
             return dout.copy()
         return dout * self.mask

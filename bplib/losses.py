@@ -25,13 +25,49 @@ class Loss:
     def __call__(self, y, t):
         return self.forward(y, t)
 
-    def _cached(self):
+    def forward(self, y, t):
+        """The loss of outputs ``y`` against targets ``t``, as a float (checked, then computed)."""
+        y = self._check_output(y)
+        return self._forward(y, self._targets(t, y.shape, f"{self!r}.forward"))
+
+    def backward(self):
+        """dL/dy for the batch of the last ``forward``, in the shape of ``y``."""
         if self._cache is None:
             raise RuntimeError(f"{self!r}.backward called before forward")
-        return self._cache
+        return self._backward()
 
     def _check_output(self, y):
         return check_batch(y, f"{self!r}.forward", name="output y")
+
+    # Subclasses define the three computing parts; the public methods above check first.
+    # ``fit`` checks (and converts) the targets of a whole data set once with ``_targets``,
+    # then calls ``_delta`` on every batch: the cache and dL/dy, without the loss value.
+
+    def _targets(self, t, shape, where):
+        """``t`` checked (and converted) as targets for outputs of ``shape``; raises otherwise."""
+        raise NotImplementedError
+
+    def _store(self, y, t):
+        """Compute and cache what ``_backward`` needs; may return what ``_forward`` reuses."""
+        raise NotImplementedError
+
+    def _forward(self, y, t):
+        raise NotImplementedError
+
+    def _backward(self):
+        raise NotImplementedError
+
+    def _delta(self, y, t):
+        self._store(y, t)
+        return self._backward()
+
+    def _fast(self):
+        """``(targets, delta)`` for ``fit``: its own computing parts for bplib's losses;
+        ``None`` and forward-then-backward for a loss that overrides the public methods."""
+        owners = {name: next(c for c in type(self).__mro__ if name in vars(c)) for name in ("forward", "backward")}
+        if all(owner.__module__ == __name__ for owner in owners.values()):
+            return self._targets, self._delta
+        return None, lambda y, t: (self.forward(y, t), self.backward())[1]
 
 
 class MSE(Loss):
@@ -44,22 +80,28 @@ class MSE(Loss):
     ``backward()``: ``dL/dy = (y - t) / N``.
     """
 
-    def forward(self, y, t):
-        y = self._check_output(y)
-        t = as_float_array(t, f"{self!r}.forward", "target t")
-        check_same_shape(y, t, f"{self!r}.forward")
-        check_finite(t, f"{self!r}.forward", "target t")
+    def _targets(self, t, shape, where):
+        t = as_float_array(t, where, "target t")
+        check_same_shape(shape, t, where)
+        check_finite(t, where, "target t")
+        return t
+
+    def _store(self, y, t):
         diff = y - t
         self._cache = diff
+        return diff
+
+    def _forward(self, y, t):
+        diff = self._store(y, t)
         return float(0.5 * np.sum(diff * diff) / y.shape[0])
 
-    def backward(self):
-        diff = self._cached()
+    def _backward(self):
+        diff = self._cache
         return diff / diff.shape[0]
 
 
 def _class_targets(where, t, n, k):
-    """Turn class indices ``(N,)`` or one-hot / probability rows ``(N, K)`` into ``(N, K)`` rows."""
+    """Check class indices ``(N,)`` or one-hot / probability rows ``(N, K)``; returns ``(onehot, labels)``."""
     if isinstance(t, (list, tuple)):
         t = np.asarray(t)
     if not isinstance(t, np.ndarray):
@@ -99,20 +141,26 @@ class SoftmaxCrossEntropy(Loss):
     ``Dense`` layer that makes the logits, with no softmax layer after it.
     """
 
-    def forward(self, y, t):
-        z = self._check_output(y)
-        n, k = z.shape
-        onehot, labels = _class_targets(f"{self!r}.forward", t, n, k)
+    def _targets(self, t, shape, where):
+        onehot, labels = _class_targets(where, t, *shape)
+        return labels if labels is not None else onehot
+
+    def _store(self, z, t):
         logp = F.log_softmax(z)
-        if labels is not None:
-            loss = -np.mean(logp[np.arange(n), labels])
+        self._cache = (np.exp(logp), None, t) if t.ndim == 1 else (np.exp(logp), t, None)
+        return logp
+
+    def _forward(self, z, t):
+        logp = self._store(z, t)
+        n = z.shape[0]
+        if t.ndim == 1:
+            loss = -np.mean(logp[np.arange(n), t])
         else:
-            loss = -np.sum(onehot * logp) / n
-        self._cache = (np.exp(logp), onehot, labels)
+            loss = -np.sum(t * logp) / n
         return float(loss)
 
-    def backward(self):
-        p, onehot, labels = self._cached()
+    def _backward(self):
+        p, onehot, labels = self._cache
         n = p.shape[0]
         if labels is not None:
             grad = p.copy()
@@ -136,16 +184,21 @@ class BinaryCrossEntropy(Loss):
     in the ``Dense`` layer that makes the logits, with no sigmoid layer after it.
     """
 
-    def forward(self, y, t):
-        z = self._check_output(y)
-        t = as_float_array(t, f"{self!r}.forward", "target t")
-        check_same_shape(z, t, f"{self!r}.forward")
-        check_finite(t, f"{self!r}.forward", "target t")
+    def _targets(self, t, shape, where):
+        t = as_float_array(t, where, "target t")
+        check_same_shape(shape, t, where)
+        check_finite(t, where, "target t")
         if t.min() < 0 or t.max() > 1:
-            raise ValueError(f"{self!r}.forward: targets must lie in [0, 1], got values from {t.min()} to {t.max()}")
+            raise ValueError(f"{where}: targets must lie in [0, 1], got values from {t.min()} to {t.max()}")
+        return t
+
+    def _store(self, z, t):
         self._cache = (z, t)
+
+    def _forward(self, z, t):
+        self._store(z, t)
         return float(np.sum(t * F.softplus(-z) + (1.0 - t) * F.softplus(z)) / z.shape[0])
 
-    def backward(self):
-        z, t = self._cached()
+    def _backward(self):
+        z, t = self._cache
         return (F.sigmoid(z) - t) / z.shape[0]

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._checks import check_batch, check_finite, scanned_upstream
+from ._checks import as_float_array, check_batch, check_finite, scanned_upstream
 from .layers import Dense, Dropout, Layer, activation
 
 
@@ -81,6 +81,7 @@ class Network:
             for layer in self.layers:
                 a = layer.forward(a, training=training)
         check_finite(a, f"{type(self).__name__}.forward", "output")
+        self._out_shape = a.shape
         return a
 
     __call__ = forward
@@ -93,13 +94,22 @@ class Network:
         needs the gradient of every weight but never that of the input, and in
         a 784-128-10 network that one product is half the backward pass's arithmetic.
         """
+        dout = as_float_array(dout, f"{type(self).__name__}.backward", "dout")
+        expected = getattr(self, "_out_shape", None)
+        if expected is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        if dout.shape != expected:
+            raise ValueError(f"{type(self).__name__}.backward: dout has shape {dout.shape}, expected {expected} "
+                             "(the shape of the last output)")
+        check_finite(dout, f"{type(self).__name__}.backward", "dout")  # once: the layers skip this scan
         first, rest = self.layers[0], self.layers[1:]
-        for layer in reversed(rest):
-            dout = layer.backward(dout)
-        if not input_grad and type(first) is Dense:  # a subclass may have its own backward
-            first.backward_params(dout)
-            return None
-        dx = first.backward(dout)
+        with scanned_upstream():
+            for layer in reversed(rest):
+                dout = layer.backward(dout)
+            if not input_grad and type(first) is Dense:  # a subclass may have its own backward
+                first.backward_params(dout)
+                return None
+            dx = first.backward(dout)
         return dx if input_grad else None
 
     def train_step(self, x, t, loss):
@@ -108,9 +118,34 @@ class Network:
         After it, every layer's ``grads`` holds the gradient of this batch's loss.
         (The gradient with respect to ``x`` itself is not computed: see ``backward``.)
         """
+        x = check_batch(x, f"{type(self).__name__}.train_step", self.n_in)
         value = loss.forward(self.forward(x, training=True), t)
         self.backward(loss.backward(), input_grad=False)
         return value
+
+    def _check_params(self):
+        """Every layer's parameters still match their gradients (see ``Layer._check_params``)."""
+        for layer in self.layers:
+            layer._check_params()
+
+    def _training_plan(self):
+        """The bound methods one training step calls, in order, for ``fit``'s inner loop.
+
+        Returns ``(forwards, backwards)``: ``forwards`` run the layers in
+        order, ``backwards`` in reverse, the first layer's entry computing only
+        its parameter gradients when it is a plain :class:`Dense` (as in
+        ``train_step``). For bplib's own layers these are the computing halves
+        (``_forward``, ``_backward``) without the input checks: ``fit`` has
+        checked the data once, and inside the network every array is one that
+        bplib made from it. It is rebuilt whenever ``fit`` hands control to
+        the caller (a callback may swap a layer's parameters).
+        """
+        forwards = [layer._fast("forward") for layer in self.layers]
+        backwards = [layer._fast("backward") for layer in reversed(self.layers)]
+        first = self.layers[0]
+        if type(first) is Dense:
+            backwards[-1] = first._backward_params
+        return forwards, backwards
 
     def parameters(self):
         """List of ``(name, layer, key)`` for every parameter, e.g. ``("dense0.W", layer, "W")``."""

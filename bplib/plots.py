@@ -18,7 +18,7 @@ def plot_history(histories, key="loss", ax=None, logy=False, validation=True, ti
     """Plot ``key`` against the epoch for one History or a dict ``label -> History``.
 
     Validation curves (``val_<key>``), when recorded, are drawn dashed in the
-    same colour as their training curve.
+    same colour as their training curve and labelled "validation".
     """
     ax = _axes(ax)
     if not isinstance(histories, dict) or "epoch" in histories:
@@ -26,7 +26,7 @@ def plot_history(histories, key="loss", ax=None, logy=False, validation=True, ti
     for label, history in histories.items():
         (line,) = ax.plot(history["epoch"], history[key], label=f"{label} train".strip() if validation and f"val_{key}" in history else label or key)
         if validation and f"val_{key}" in history:
-            ax.plot(history["epoch"], history[f"val_{key}"], "--", color=line.get_color(), label=f"{label} test".strip())
+            ax.plot(history["epoch"], history[f"val_{key}"], "--", color=line.get_color(), label=f"{label} validation".strip())
     ax.set_xlabel("epoch")
     ax.set_ylabel(key)
     if logy:

@@ -9,7 +9,7 @@ and only there, while the correct code stays below 1e-7.
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import bplib as bp
@@ -152,6 +152,25 @@ def test_check_function_passes_args_and_kwargs_on():
     assert seen["scale"] == 3.0 and max(errors.values()) < PASS
 
 
+# A random network can have a parameter whose gradient is a thousandth of the loss or less
+# (here b1: |g| = 5e-4 with L = 0.99). The three-point difference at eps = 1e-6 measures such a
+# gradient only to about 1e-16 * L / eps / |g| = 2e-7, above the pass mark, although the code is
+# right: rounding, not a bug (see bplib.gradcheck's module docstring). Checked with the default
+# difference, the property below failed for about one random seed in forty, on every Python (seen
+# first on 3.10). The five-point difference at eps = 1e-4 cuts the rounding a hundredfold, and is
+# what the property checks with; the network that showed it is always among the examples.
+SMALL_GRADIENT = dict(n=6, n_in=5, n_hidden=1, n_out=1, seed=7)
+
+
+def test_a_small_gradient_sits_at_the_rounding_floor_of_the_three_point_difference():
+    params = make_params(SMALL_GRADIENT["n_in"], SMALL_GRADIENT["n_hidden"], SMALL_GRADIENT["n_out"], SMALL_GRADIENT["seed"])
+    x, t = make_batch(SMALL_GRADIENT["n"], SMALL_GRADIENT["n_in"], SMALL_GRADIENT["n_out"], SMALL_GRADIENT["seed"] + 1)
+    loss, grads = loss_and_grads(params, x, t)
+    assert np.linalg.norm(grads["b1"]) < 1e-3 * loss
+    assert check_function(loss_and_grads, params, x, t)["b1"] > PASS  # the floor, not a bug ...
+    assert check_function(loss_and_grads, params, x, t, eps=1e-4, order=4)["b1"] < PASS / 10  # ... as order 4 shows
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     n=st.integers(1, 8),
@@ -160,11 +179,13 @@ def test_check_function_passes_args_and_kwargs_on():
     n_out=st.integers(1, 4),
     seed=st.integers(0, 10_000),
 )
+@example(**SMALL_GRADIENT)
 def test_check_function_separates_right_from_wrong_on_random_networks(n, n_in, n_hidden, n_out, seed):
     params = make_params(n_in, n_hidden, n_out, seed)
     x, t = make_batch(n, n_in, n_out, seed + 1)
-    assert max(check_function(loss_and_grads, params, x, t).values()) < PASS
+    assert max(check_function(loss_and_grads, params, x, t, eps=1e-4, order=4).values()) < PASS
     assert check_function(loss_and_grads, params, x, t, bug="factor 2")["W2"] > FAIL
+    assert check_function(loss_and_grads, params, x, t, eps=1e-4, order=4, bug="factor 2")["W2"] > FAIL
 
 
 def test_check_function_refuses_bad_input_before_arithmetic():
