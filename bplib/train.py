@@ -154,15 +154,21 @@ def blas_threads(n):
     (a batch of one image times a 784 x 100 matrix); for them a second BLAS
     thread buys little, and on a busy machine two BLAS threads that spin while
     they wait for each other can make a step ten times slower. One thread also
-    makes every run sum in the same order. Uses ``threadpoolctl``.
+    makes every run sum in the same order.
+
+    The limit is set through ``threadpoolctl`` (the ``threads`` extra, which
+    the book's set-up installs). bplib itself needs numpy alone: where
+    ``threadpoolctl`` is not installed, this leaves the threads as they are.
     """
     global _controller
     if n is None:
         return contextlib.nullcontext()
     _positive_int(n, "blas_threads", "n")
     if _controller is None:
-        import threadpoolctl
-
+        try:
+            import threadpoolctl
+        except ModuleNotFoundError:
+            return contextlib.nullcontext()
         _controller = threadpoolctl.ThreadpoolController()
     return _controller.limit(limits=int(n), user_api="blas")
 

@@ -208,3 +208,28 @@ def test_fit_trains_with_one_blas_thread_unless_told_otherwise():
     assert seen["default"] and set(seen["default"]) == {1}
     assert seen["None"] == after  # left as it was
     assert max(after) == min(2, max(after))
+
+
+def test_fit_runs_without_threadpoolctl(monkeypatch):
+    """bplib needs numpy alone: without threadpoolctl, fit trains with the threads as they are."""
+    import builtins
+    import sys
+
+    real_import = builtins.__import__
+
+    def no_threadpoolctl(name, *args, **kwargs):
+        if name == "threadpoolctl":
+            raise ModuleNotFoundError("No module named 'threadpoolctl'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(bp.train, "_controller", None)
+    monkeypatch.delitem(sys.modules, "threadpoolctl")
+    monkeypatch.setattr(builtins, "__import__", no_threadpoolctl)
+    x, t = sine_data()
+    network = bp.Network.mlp([1, 3, 1], rng=np.random.default_rng(0))
+    before = blas_threads_now()
+    history = bp.fit(network, bp.MSE(), bp.SGD(0.1), x, t, 2, rng=np.random.default_rng(0))
+    assert len(history["loss"]) == 2 and np.isfinite(history["loss"]).all()
+    assert bp.train._controller is None
+    monkeypatch.undo()
+    assert blas_threads_now() == before
