@@ -31,7 +31,8 @@ not a function) raises ``ValueError`` or ``TypeError``.
 hidden cells and the tests use it), ``reference`` returns the reference
 answer, ``show_solution`` prints its source, and ``wrong_answers`` lists the
 typical wrong answers every checker must reject. Those live in one section at
-the end of this module, ``WRONG_ANSWERS``.
+the end of this module, ``WRONG_ANSWERS``; a wrong answer that is one of the
+chapters' planted bugs is taken from :mod:`bplib.bugs`, where it is defined once.
 """
 
 from __future__ import annotations
@@ -43,9 +44,10 @@ from typing import Callable
 
 import numpy as np
 
+from . import bugs
 from . import functions as F
 from .gradcheck import check_function, check_step, numerical_gradient, relative_error
-from ._checks import as_float_array, check_same_shape
+from ._checks import as_float_array, check_finite, check_same_shape
 from .losses import BinaryCrossEntropy, Loss
 
 __all__ = ["Verdict", "WrongAnswer", "check", "judge", "keys", "reference", "show_solution", "wrong_answers"]
@@ -512,15 +514,23 @@ class HuberLoss(Loss):
     def __repr__(self):
         return f"HuberLoss(delta={self.delta:g})"
 
-    def forward(self, y, t):
-        y = self._check_output(y)
-        t = as_float_array(t, f"{self!r}.forward", "target t")
-        check_same_shape(y, t, f"{self!r}.forward")
+    # The computing parts of the Loss contract; Loss.forward and
+    # Loss.backward check first, then call them.
+    def _targets(self, t, shape, where):
+        t = as_float_array(t, where, "target t")
+        check_same_shape(shape, t, where)
+        check_finite(t, where, "target t")
+        return t
+
+    def _store(self, y, t):
         L, self._cache = huber_loss(y, t, self.delta)
         return L
 
-    def backward(self):
-        return self._cached()
+    def _forward(self, y, t):
+        return self._store(y, t)
+
+    def _backward(self):
+        return self._cache
 
 
 def _check_huber_loss(answer):
@@ -997,16 +1007,12 @@ def _bce_sign(z, t):
     return (t - F.sigmoid(z)) / len(z)
 
 
-def _dropout_adds_mask(dout, mask):
-    return dout + mask
-
-
 def _dropout_unscaled_mask(dout, mask):
     return dout * (mask > 0)
 
 
 def _dropout_forward_unscaled(a, p, rng):
-    mask = (rng.random(a.shape) >= p).astype(a.dtype)
+    mask = bugs.dropout_mask_unscaled(rng, a.shape, p, a.dtype)
     return a * mask, mask
 
 
@@ -1077,7 +1083,8 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
         WrongAnswer("sign flipped", _bce_sign, "wrong sign"),
     ],
     "07.dropout_backward": [
-        WrongAnswer("mask added, not multiplied", _dropout_adds_mask, "where the unit was dropped (mask = 0)",
+        WrongAnswer("mask added, not multiplied", bugs.dropout_backward_adds_mask,
+                    "where the unit was dropped (mask = 0)",
                     same_as="dropout that adds its mask (chapters 7, 8)"),
         WrongAnswer("mask without its 1/(1 - p)", _dropout_unscaled_mask, "where the unit was kept (mask = 2.0)"),
     ],
