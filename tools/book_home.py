@@ -11,8 +11,8 @@ Two things follow from it:
   is a Sphinx extension (listed under ``local_extensions`` in ``_config.yml``):
   with the home set it turns the repository and issue buttons on; with it
   empty it removes the launch buttons, so that a build has no button that
-  leads nowhere (``use_repository_button`` itself may not be in
-  ``_config.yml``: Jupyter Book refuses it without a URL);
+  leads nowhere.  (``use_repository_button: true`` cannot simply stay in
+  ``_config.yml``: Jupyter Book refuses to build with it and no URL.);
 * the first code cell of every chapter, which installs bplib from the home
   where it is missing (``tools/chapter_cells.py``).
 """
@@ -50,8 +50,9 @@ def pip_requirement(url: str, branch: str) -> str:
 def on_config_inited(app, config) -> None:
     options = config.html_theme_options
     if str(options.get("repository_url") or "").strip():
+        # Jupyter Book's defaults say False; with a home, the book has these buttons.
         for button in REPOSITORY_BUTTONS:
-            options.setdefault(button, True)
+            options[button] = True
     else:
         options.pop("repository_url", None)
         options.pop("launch_buttons", None)
