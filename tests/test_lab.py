@@ -29,6 +29,7 @@ area with the figure as an ``<img>``.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import secrets
@@ -140,16 +141,15 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
-def lab_browser(chromium_path):
-    from playwright.sync_api import sync_playwright
+def in_own_thread(work, *args):
+    """Run ``work(*args)`` in a thread of its own and return its result (or raise its exception).
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    Playwright's sync API refuses to start where an event loop already runs, and
+    tests/test_browser.py keeps its session-wide Playwright open in the main
+    thread; a second thread has no loop, so this test drives its own Chromium there.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work, *args).result()
 
 
 # ------------------------------------------------------------------------ the page
@@ -259,9 +259,20 @@ def move_a_slider_and_compare(tab, notebook) -> tuple[bytes, bytes, str]:
     return before, panel.locator("img").first.screenshot(), f"{value_before} -> {value_after}"
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_runs_in_jupyterlab(chapter, lab, lab_browser):
-    context = lab_browser.new_context(viewport={"width": 1400, "height": 1000})
+def check_chapter(chapter: str, lab: dict, chromium: str) -> list[str]:
+    """Open, run and check one chapter in JupyterLab; return what is wrong (nothing: [])."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            return check_chapter_in(browser, chapter, lab)
+        finally:
+            browser.close()
+
+
+def check_chapter_in(browser, chapter: str, lab: dict) -> list[str]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
     blocked: list[str] = []
 
     def only_local(route):
@@ -312,4 +323,10 @@ def test_chapter_runs_in_jupyterlab(chapter, lab, lab_browser):
         context.close()
     if blocked:
         problems.append(f"JupyterLab tried to reach the network (blocked): {sorted(set(blocked))[:5]}")
+    return problems
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_runs_in_jupyterlab(chapter, lab, chromium_path):
+    problems = in_own_thread(check_chapter, chapter, lab, chromium_path)
     assert not problems, f"{chapter} in JupyterLab:\n  " + "\n  ".join(problems)
