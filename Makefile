@@ -4,11 +4,12 @@
 #   make test    the whole suite: bplib unit tests, every chapter under nbval,
 #                the book build (warnings are errors) and the browser check
 #   make lab     JupyterLab on the chapters, in the same environment
-#                (LAB_ARGS="--no-browser --allow-root" on a server or as root)
+#                (adds --allow-root as root; LAB_ARGS="--no-browser ..." for more)
 #   make serve   serve the built book on http://localhost:8000 (PORT=...)
 #   make mnist   download and prepare full MNIST once (needs TensorFlow)
 #   make bench   run benchmarks/*.py
-#   make strip   strip chapter notebooks for committing (keeps check outputs)
+#   make strip   write each chapter's first cells and strip outputs for committing
+#   make binder  re-pin binder/requirements.txt from requirements/ (maintainers)
 #   make clean   remove the build (keeps .venv);  make distclean removes .venv too
 #   make lock    re-resolve and re-pin every dependency (maintainers only)
 #
@@ -27,10 +28,9 @@ CONSTRAINTS = requirements/constraints-py$(shell $(PY) -c 'import sys; print("3.
 PIP_INSTALL = $(PY) -m pip install --disable-pip-version-check --no-input -c $(CONSTRAINTS)
 
 STAMP     := $(VENV)/.installed-dev
-LAB_STAMP := $(VENV)/.installed-lab
 PINS      := pyproject.toml $(wildcard requirements/constraints-py*.txt)
 
-.PHONY: help setup book test lab serve mnist bench strip clean distclean lock
+.PHONY: help setup book test lab serve mnist bench strip binder clean distclean lock
 
 help:
 	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
@@ -44,10 +44,6 @@ $(PY):
 
 $(STAMP): $(PY) $(PINS)
 	$(PIP_INSTALL) -e '.[dev]'
-	@touch $@
-
-$(LAB_STAMP): $(STAMP)
-	$(PIP_INSTALL) -e '.[dev,lab]'
 	@touch $@
 
 setup: $(STAMP)
@@ -72,8 +68,12 @@ test: $(STAMP)
 	  --nbval-lax --nbval-current-env --nbval-cell-timeout=600 --durations=10 $(PYTEST_ARGS)
 
 # ------------------------------------------------------------------- extras
-lab: $(LAB_STAMP)
-	$(VENV)/bin/jupyter lab chapters $(LAB_ARGS)
+# JupyterLab (in the dev extra) on chapters/.  It prints the address to open
+# (with its token) and opens a browser where there is one.  Jupyter refuses to
+# run as root without --allow-root, so it is added for root.
+LAB_ROOT_ARG = $(if $(filter 0,$(shell id -u)),--allow-root)
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab chapters $(LAB_ROOT_ARG) $(LAB_ARGS)
 
 # Honours TFDS_DATA_DIR (default: ~/tensorflow_datasets).
 mnist: $(STAMP)
@@ -89,10 +89,18 @@ bench: $(STAMP)
 	done
 
 # ---------------------------------------------------------------- housekeeping
-# Outputs out of chapters/*.ipynb, except the expected text of the cells
+# First the cells every chapter starts with (tools/chapter_cells.py: the
+# first code cell, from the book's home in _config.yml, and the notation cell),
+# then outputs out of chapters/*.ipynb, except the expected text of the cells
 # marked "# NBVAL_CHECK_OUTPUT" (see README, "Writing a chapter").
-strip:
+strip: $(STAMP)
+	$(PY) tools/chapter_cells.py
 	$(PYTHON) tools/strip_outputs.py
+
+# binder/requirements.txt: the lab extra's pins for Python 3.11 (Binder's
+# Python, binder/runtime.txt), taken from requirements/constraints-py3.11.txt.
+binder: $(STAMP)
+	$(PY) tools/write_binder.py
 
 clean:
 	rm -rf _build _assets/npm
@@ -112,3 +120,4 @@ lock:
 	.lockvenv/bin/python -m pip install -e '.[$(LOCK_EXTRAS)]'
 	.lockvenv/bin/python tools/write_constraints.py $(LOCK_EXTRAS)
 	rm -rf .lockvenv
+	@echo "now run make binder, so that binder/requirements.txt follows the new pins"

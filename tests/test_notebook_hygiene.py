@@ -4,7 +4,11 @@ Each notebook is a chapter of the book: it is listed in _toc.yml, committed
 without outputs (the book and nbval execute it) except the expected output of
 its ``# NBVAL_CHECK_OUTPUT`` cells, runs on the python3 kernel, imports bplib,
 and does not re-define what another chapter defines (shared code belongs in
-bplib).  ``make strip`` (tools/strip_outputs.py) puts a notebook in that shape.
+bplib).  Its first code cell is the book's first cell (the same in every
+chapter, written from the book's home in _config.yml), and a chapter whose
+markdown uses the book's MathJax macros defines them for Jupyter in a hidden
+notation cell.  ``make strip`` (tools/chapter_cells.py, then
+tools/strip_outputs.py) puts a notebook in that shape.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ import pytest
 from conftest import ROOT, toc_files
 
 sys.path.insert(0, str(ROOT / "tools"))
+from book_home import home  # noqa: E402
+from chapter_cells import (  # noqa: E402
+    NOTATION_MARKER, apply, book_macros, first_cell, notation_cell, uses_macros,
+)
 from strip_outputs import is_check_cell, strip  # noqa: E402
 
 CHAPTERS = ROOT / "chapters"
@@ -57,6 +65,52 @@ def top_level_definitions(nb: dict) -> set[str]:
 
 
 ids = [p.name for p in NOTEBOOKS]
+HOME = home()
+MACROS = book_macros()
+
+
+def cell_source(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def first_cell_problems(nb: dict) -> list[str]:
+    """What is wrong with a notebook's first code cell (nothing: an empty list)."""
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    if not code:
+        return ["it has no code cell"]
+    problems = []
+    if cell_source(code[0]) != first_cell(*HOME):
+        problems.append("its first code cell is not the book's first cell (the same in every chapter, "
+                        "see tools/chapter_cells.py)")
+    if "remove-cell" not in code[0].get("metadata", {}).get("tags", []):
+        problems.append("its first code cell is not tagged remove-cell")
+    return problems
+
+
+def notation_problems(nb: dict) -> list[str]:
+    """What is wrong with a notebook's notation cell, which it needs if its markdown uses a book macro."""
+    cells = nb["cells"]
+    is_notation = [c["cell_type"] == "markdown" and cell_source(c).startswith(NOTATION_MARKER) for c in cells]
+    users = [i for i, c in enumerate(cells)
+             if c["cell_type"] == "markdown" and not is_notation[i] and uses_macros(cell_source(c), MACROS)]
+    where = [i for i, flag in enumerate(is_notation) if flag]
+    if not users:
+        return ["it has a notation cell but uses none of the book's macros"] if where else []
+    used = sorted({m for i in users for m in uses_macros(cell_source(cells[i]), MACROS)})
+    if not where:
+        return [f"its markdown uses the book's macros {used} (first in cell {users[0]}) but no cell defines "
+                "them, so JupyterLab shows them as errors"]
+    problems = []
+    if len(where) > 1:
+        problems.append(f"cells {where} are notation cells; one is enough")
+    cell = cells[where[0]]
+    if cell_source(cell) != notation_cell(MACROS):
+        problems.append(f"its notation cell (cell {where[0]}) does not define the macros of _config.yml")
+    if where[0] > users[0]:
+        problems.append(f"its notation cell (cell {where[0]}) comes after the first use of a macro (cell {users[0]})")
+    if "remove-cell" not in cell.get("metadata", {}).get("tags", []):
+        problems.append(f"its notation cell (cell {where[0]}) is not tagged remove-cell")
+    return problems
 
 
 def test_there_are_chapters():
@@ -130,3 +184,75 @@ def test_no_two_chapters_define_the_same_name():
         "functions or classes defined in more than one chapter (move them into bplib): "
         + "; ".join(f"{name} in {', '.join(where)}" for name, where in sorted(clashes.items()))
     )
+
+
+# ------------------------------------------------------- the cells every chapter starts with
+FIX = "run `make strip` (tools/chapter_cells.py writes these cells)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_first_code_cell_is_the_books(path):
+    """The same first cell everywhere: it imports bplib, or says in one line how to get it."""
+    problems = first_cell_problems(load(path))
+    assert not problems, f"{path.name}: " + "; ".join(problems) + f"; {FIX}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_book_macros_are_defined_for_jupyter(path):
+    problems = notation_problems(load(path))
+    assert not problems, f"{path.name}: " + "; ".join(problems) + f"; {FIX}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_chapter_is_what_chapter_cells_makes_of_it(path):
+    nb = load(path)
+    assert apply(copy.deepcopy(nb), *HOME, MACROS) == nb, f"{path.name}: {FIX}"
+
+
+def test_first_cell_follows_the_books_home():
+    """The cell carries the home (Colab cannot read _config.yml); without a home it installs nothing."""
+    url = "https://example.org/someone/book"
+    assert "%pip install" not in first_cell("", "main")
+    with_home = first_cell(url, "stable")
+    assert f'%pip install --quiet "bplib[widgets] @ git+{url}@stable"' in with_home
+    assert with_home.count("import bplib") == 2 and first_cell("", "main").count("import bplib") == 1
+
+
+def test_notation_cell_defines_every_macro_of_the_book():
+    cell = notation_cell(MACROS)
+    for name, body in MACROS.items():
+        args = f"[{body[1]}]" if isinstance(body, list) else ""
+        definition = body[0] if isinstance(body, list) else body
+        assert f"\\newcommand{{\\{name}}}{args}{{{definition}}}" in cell, name
+
+
+def test_the_checks_catch_a_wrong_first_cell_and_a_missing_notation_cell():
+    """The rules above can fail: break a chapter in memory and look."""
+    nb = load(CHAPTERS / "00_how_to_use.ipynb")
+    assert not first_cell_problems(nb) and not notation_problems(nb)
+    first_code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+
+    edited = copy.deepcopy(nb)
+    cell = next(c for c in edited["cells"] if c["cell_type"] == "code")
+    cell["source"] = cell_source(first_code).replace("import bplib", "import bplib, os", 1)
+    assert first_cell_problems(edited)
+
+    untagged = copy.deepcopy(nb)
+    next(c for c in untagged["cells"] if c["cell_type"] == "code")["metadata"] = {}
+    assert first_cell_problems(untagged)
+
+    imports_first = copy.deepcopy(nb)  # a chapter whose imports come before the book's cell
+    at = imports_first["cells"].index(next(c for c in imports_first["cells"] if c["cell_type"] == "code"))
+    imports_first["cells"].insert(at, {"cell_type": "code", "id": "x", "metadata": {}, "outputs": [],
+                                       "execution_count": None, "source": "import numpy as np"})
+    assert first_cell_problems(imports_first)
+
+    no_notation = copy.deepcopy(nb)
+    no_notation["cells"] = [c for c in no_notation["cells"] if not cell_source(c).startswith(NOTATION_MARKER)]
+    assert notation_problems(no_notation)
+    assert apply(copy.deepcopy(no_notation), *HOME, MACROS) == nb  # and make strip puts it back
+
+    late = copy.deepcopy(nb)  # the notation cell moved to the end
+    at = next(i for i, c in enumerate(late["cells"]) if cell_source(c).startswith(NOTATION_MARKER))
+    late["cells"].append(late["cells"].pop(at))
+    assert notation_problems(late)

@@ -15,7 +15,12 @@ Steps:
    on a notebook's code only.  When ``bplib`` or the pinned versions change,
    the cached outputs may be stale, so the cache and Sphinx's saved
    environment are cleared.
-3. ``jupyter-book build`` with ``-W -n --keep-going``: any Sphinx warning,
+3. The book's home (``repository.url`` in ``_config.yml``, tools/book_home.py):
+   the build says which it is.  It decides the repository, issue and launch
+   buttons (the ``book_home`` extension) and the first cell of every chapter,
+   so a chapter whose first cell was written for another home fails the
+   build: run ``make strip`` after changing the home.
+4. ``jupyter-book build`` with ``-W -n --keep-going``: any Sphinx warning,
    including a notebook cell that raises, fails the build.  The full log is kept
    in ``_build/build.log``.
 """
@@ -139,6 +144,24 @@ def invalidate_cache_if_bplib_changed() -> None:
     stamp.write_text(digest + "\n")
 
 
+# --------------------------------------------------------------------- book home
+def check_book_home() -> bool:
+    """Say what the book's home is; False if a chapter's first cell was written for another."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from book_home import home
+    from chapter_cells import main as chapter_cells
+
+    url, branch = home()
+    if url:
+        say(f"book home: {url} (branch {branch}): repository, issue, Binder and Colab buttons on")
+    else:
+        say("book home unset (repository.url in _config.yml): no repository, issue or launch buttons")
+    if chapter_cells(["--check"]) != 0:
+        say("the chapters' first cells do not match the book's home or notation: run `make strip`")
+        return False
+    return True
+
+
 # -------------------------------------------------------------------------- build
 def jupyter_book_command() -> list[str]:
     exe = Path(sys.executable).parent / "jupyter-book"
@@ -153,6 +176,8 @@ def jupyter_book_command() -> list[str]:
 def build(log_path: Path | None = None) -> int:
     """Build the book; return jupyter-book's exit status (non-zero on any warning)."""
     started = time.monotonic()
+    if not check_book_home():
+        return 1
     local = vendor_assets()
     invalidate_cache_if_bplib_changed()
     # Sphinx re-reads only changed pages, so a page that warned (or whose
