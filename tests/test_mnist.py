@@ -10,6 +10,7 @@ mock_data supplies the examples.
 """
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -236,3 +237,29 @@ def test_prepare_without_tensorflow_says_what_to_install(empty_dir, monkeypatch)
     with pytest.raises(RuntimeError, match=r"mnist-prepare.*make mnist"):
         mnist.prepare_full_mnist()
     assert time.perf_counter() - start < 5.0
+
+
+def test_a_wheel_of_bplib_carries_the_embedded_digits(tmp_path):
+    """`pip install .` or from a git URL (Colab) must bring the digits: they are package data."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    root = Path(__file__).resolve().parent.parent
+    # A copy of what a build reads, so that the build leaves nothing in the source tree.
+    source = tmp_path / "source"
+    shutil.copytree(root / "bplib", source / "bplib", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, source / name)
+    # --no-build-isolation: build with this environment's setuptools, offline.
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                           "--disable-pip-version-check", "-q", "-w", str(tmp_path), str(source)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (wheel,) = tmp_path.glob("bplib-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        assert "bplib/embedded/mnist_5k.npz" in names and "bplib/embedded/README.md" in names, sorted(names)
+        with archive.open("bplib/embedded/mnist_5k.npz") as packed:
+            assert packed.read() == mnist.embedded_path().read_bytes()

