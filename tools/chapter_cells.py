@@ -37,7 +37,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from book_home import CONFIG, home, pip_requirement  # noqa: E402
-from strip_outputs import dumps  # noqa: E402
+from strip_outputs import rewrite  # noqa: E402
 
 FIRST_CELL_MARKER = "# The same first cell in every chapter"
 FIRST_CELL_ID = "bplib-first-cell"
@@ -163,18 +163,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     url, branch = home()
     macros = book_macros()
-    paths = args.notebooks or sorted((ROOT / "chapters").glob("*.ipynb"))
-    changed = []
-    for path in paths:
-        before = path.read_text(encoding="utf-8")
-        after = dumps(apply(json.loads(before), url, branch, macros))
-        if after != before:
-            changed.append(path)
-            if not args.check:
-                path.write_text(after, encoding="utf-8")
-    for path in changed:
-        print(("needs its first cells: " if args.check else "wrote first cells: ") + str(path))
-    return 1 if (args.check and changed) else 0
+    return rewrite(args.notebooks, lambda nb: apply(nb, url, branch, macros), args.check,
+                   "needs its first cells: ", "wrote first cells: ")
 
 
 if __name__ == "__main__":

@@ -80,18 +80,27 @@ def main(argv=None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--check", action="store_true", help="only report; exit 1 if a notebook needs stripping")
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted((ROOT / "chapters").glob("*.ipynb"))
-    dirty = []
+    return rewrite(args.notebooks, strip, args.check, "needs stripping: ", "stripped: ")
+
+
+def rewrite(paths, transform, check, report_check, report_write) -> int:
+    """Apply ``transform`` (notebook dict -> notebook dict) to each notebook (default: chapters/).
+
+    Writes the notebooks that change, or with ``check`` only names them; prints one
+    line per notebook that changes and returns the exit status (1: ``check`` found some).
+    """
+    paths = paths or sorted((ROOT / "chapters").glob("*.ipynb"))
+    changed = []
     for path in paths:
         before = path.read_text(encoding="utf-8")
-        after = dumps(strip(json.loads(before)))
+        after = dumps(transform(json.loads(before)))
         if after != before:
-            dirty.append(path)
-            if not args.check:
+            changed.append(path)
+            if not check:
                 path.write_text(after, encoding="utf-8")
-    for path in dirty:
-        print(("needs stripping: " if args.check else "stripped: ") + str(path))
-    return 1 if (args.check and dirty) else 0
+    for path in changed:
+        print((report_check if check else report_write) + str(path))
+    return 1 if (check and changed) else 0
 
 
 if __name__ == "__main__":
