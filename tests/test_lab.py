@@ -234,6 +234,9 @@ def move_a_slider_and_compare(tab, notebook) -> tuple[bytes, bytes, str]:
     before_src, before = figure.get_attribute("src"), figure.screenshot()
     value_before = slider.get_attribute("aria-valuenow")
 
+    # The figure's screenshot may have scrolled the slider out of the window, where the mouse
+    # cannot reach it: bring the slider back into view before reading where it is.
+    slider.scroll_into_view_if_needed()
     handle = slider.bounding_box()
     track = slider.locator("xpath=ancestor::*[contains(@class, 'noUi-base') or contains(@class, 'slider-container')][1]")
     box = track.bounding_box() if track.count() else None
