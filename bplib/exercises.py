@@ -800,6 +800,40 @@ def _check_dense_backward(answer):
     return _passed("two layers of different widths (the loop as the reference) and float32", err)
 
 
+# ======================================================================== chapter 10
+def torch_linear_params(W, b):
+    """Reference: the weight and bias a torch.nn.Linear must hold to compute bplib's Dense.
+
+    bplib's Dense computes z = x W + b with W of shape (D_in, D_out);
+    torch.nn.Linear computes x weight^T + bias with weight of shape
+    (D_out, D_in). So weight = W^T, of shape (D_out, D_in), and bias = b.
+    """
+    return W.T.copy(), b.copy()
+
+
+def _check_torch_linear_params(answer):
+    rng = np.random.default_rng(1010)
+    # A 4 -> 3 layer shows a missing transpose as a shape; a square one only in the values.
+    for D_in, D_out in ((4, 3), (3, 3)):
+        W, b = rng.normal(size=(D_in, D_out)), rng.normal(size=D_out)
+        Wc, bc = W.copy(), b.copy()
+        out = _tuple_of(_call(answer, Wc, bc), ("weight", "bias"))
+        _unchanged("W", W, Wc)
+        _unchanged("b", b, bc)
+        exp_weight, exp_bias = torch_linear_params(W, b)
+        weight = _as_result_array("weight", out[0], exp_weight)
+        bias = _as_result_array("bias", out[1], exp_bias)
+        x = rng.normal(size=(5, D_in))
+        note = f" (a {D_in} -> {D_out} layer)"
+        _compare("x @ weight.T + bias, what torch.nn.Linear computes,", x @ weight.T + bias, x @ W + b, note=note)
+        _compare("weight", weight, exp_weight, note=note)
+    W32, b32 = rng.normal(size=(4, 3)).astype(np.float32), rng.normal(size=3).astype(np.float32)
+    out = _tuple_of(_call(answer, W32, b32), ("weight", "bias"))
+    _same_dtype("weight", out[0], W32)
+    _same_dtype("bias", out[1], b32)
+    return _passed("a 4 -> 3 and a square 3 -> 3 layer, against x @ W + b, and float32")
+
+
 # ======================================================================== the registry
 @dataclass(frozen=True)
 class _Exercise:
@@ -823,6 +857,8 @@ _EXERCISES = {e.key: e for e in (
     _Exercise("08.cured_loss_and_grads", cured_loss_and_grads, _check_cured_loss_and_grads,
               "fn(params, x, t) -> (L, grads)"),
     _Exercise("09.dense_backward", dense_backward, _check_dense_backward, "fn(x, W, delta) -> (dx, dW, db)"),
+    _Exercise("10.torch_linear_params", torch_linear_params, _check_torch_linear_params,
+              "fn(W, b) -> (weight, bias)"),
 )}
 
 
@@ -1037,6 +1073,14 @@ def _dense_mean_not_sum(x, W, delta):
     return delta @ W.T, x.T @ delta / len(x), delta.sum(axis=0)
 
 
+def _linear_not_transposed(W, b):
+    return W.copy(), b.copy()
+
+
+def _linear_bias_as_column(W, b):
+    return W.T.copy(), b[:, None].copy()
+
+
 def _dense_db_not_summed(x, W, delta):
     return delta @ W.T, x.T @ delta, delta.copy()
 
@@ -1099,6 +1143,12 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
         WrongAnswer("dW transposed: delta.T @ x", _dense_dW_transposed, "dW has shape (3, 4), expected (4, 3)"),
         WrongAnswer("mean instead of sum", _dense_mean_not_sum, "dW is N = 5 times too small"),
         WrongAnswer("db not summed over the batch", _dense_db_not_summed, "db has shape (5, 3), expected (3,)"),
+    ],
+    "10.torch_linear_params": [
+        WrongAnswer("W copied without its transpose", _linear_not_transposed,
+                    "weight has shape (4, 3), expected (3, 4) (transposed?)",
+                    same_as="formulas for column vectors in row-vector code (chapter 8, bug 8)"),
+        WrongAnswer("bias as a column", _linear_bias_as_column, "bias has shape (3, 1), expected (3,)"),
     ],
 }
 

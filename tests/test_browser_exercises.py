@@ -27,7 +27,7 @@ from test_browser import CHROMIUM_FLAGS, SCREENSHOTS, chromium, site  # noqa: F4
 
 pytestmark = pytest.mark.browser
 
-CHAPTER_PAGES = [page for page in toc_files() if re.match(r"chapters/0[1-9]_", page)]
+CHAPTER_PAGES = [page for page in toc_files() if re.match(r"chapters/\d\d_", page) and not page.startswith("chapters/00_")]
 
 SOLUTIONS = "section#exercises div.admonition.dropdown"
 
@@ -75,7 +75,8 @@ def _offline_tab(browser, site, problems):
 
 
 def test_every_chapter_page_is_tested():
-    assert [page.split("/")[1][:2] for page in CHAPTER_PAGES] == [f"{i:02d}" for i in range(1, 10)]
+    numbers = [page.split("/")[1][:2] for page in CHAPTER_PAGES]
+    assert len(numbers) >= 10 and numbers == [f"{i:02d}" for i in range(1, len(numbers) + 1)]
 
 
 @pytest.mark.parametrize("page", CHAPTER_PAGES, ids=lambda p: p.split("/")[-1])

@@ -259,7 +259,7 @@ def test_the_patient_has_one_planted_bug():
 
 
 # ------------------------------------------------------- the chapters' Exercises sections
-CHAPTERS = sorted(p for p in (ROOT / "chapters").glob("0[1-9]_*.ipynb"))
+CHAPTERS = sorted(p for p in (ROOT / "chapters").glob("[0-9][0-9]_*.ipynb") if p.name[:2] != "00")
 
 
 def _cells(path):
@@ -277,8 +277,8 @@ def _exercise_section(path):
     return section
 
 
-def test_every_chapter_from_01_to_09_is_here():
-    assert [p.name[:2] for p in CHAPTERS] == [f"{i:02d}" for i in range(1, 10)]
+def test_every_chapter_from_01_on_is_here():
+    assert len(CHAPTERS) >= 10 and [p.name[:2] for p in CHAPTERS] == [f"{i:02d}" for i in range(1, len(CHAPTERS) + 1)]
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.name for p in CHAPTERS])
