@@ -6,12 +6,21 @@
 
 ``pytest --book-prebuilt`` skips the build and checks whatever is already in
 ``_build/html`` (handy while working on the browser checks).
+
+The browser checks share one headless Chromium (``chromium``, ``browser``) and
+one local server of the built book (``site``); without Chromium they skip,
+except in CI (``CI=true``), where they fail.
 """
 
 from __future__ import annotations
 
+import functools
+import http.server
+import os
+import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,3 +95,86 @@ def book(built_book) -> BuiltBook:
     if not (built_book.html / "index.html").is_file():
         pytest.fail("the book was not built (no _build/html/index.html); see test_book_builds_without_warnings")
     return built_book
+
+
+# ------------------------------------------------------------------ browser checks
+# Chromium is Debian's /usr/bin/chromium (apt-get install chromium), driven by
+# Playwright, which never downloads a browser here.  tests/test_browser.py,
+# tests/test_browser_exercises.py and tests/test_lab.py share these.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def in_ci() -> bool:
+    """CI sets CI=true: there a browser check may not be skipped."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def skip_or_fail(message: str):
+    if in_ci():
+        pytest.fail(f"{message} (CI=true: the browser check may not be skipped)")
+    pytest.skip(message)
+
+
+def find_chromium() -> str | None:
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = find_chromium()
+    if path is None:
+        skip_or_fail("Chromium is not installed (apt-get install chromium): skipping the browser check")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        skip_or_fail("playwright is not installed (pip install -e '.[test]')")
+    return path
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
+        pass
+
+
+@pytest.fixture(scope="session")
+def site(book):
+    """Serve the built book on a free localhost port; yield its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(book.html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    """One headless Chromium for the whole session, shared by every test that drives a page.
+
+    Playwright's sync API runs one instance per thread; sharing it lets the book's
+    browser checks and the JupyterLab test each open their own contexts in it.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        # Playwright starts Chromium with a new, empty, temporary user-data-dir.
+        b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            yield b
+        finally:
+            b.close()

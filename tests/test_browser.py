@@ -30,15 +30,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import functools
 import hashlib
-import http.server
 import json
-import os
 import re
-import shutil
-import threading
-from pathlib import Path
 
 import pytest
 
@@ -47,81 +41,9 @@ from conftest import ROOT, toc_files
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT_MAX_HEIGHT = 12_000
 #: Console messages that are not the book's fault.  Keep this empty if you can.
 BENIGN_CONSOLE_ERRORS: tuple[str, ...] = ()
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
-
-
-def _skip_or_fail(message: str):
-    if _in_ci():
-        pytest.fail(f"{message} (CI=true: the browser check may not be skipped)")
-    pytest.skip(message)
-
-
-def find_chromium() -> str | None:
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-# --------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    path = find_chromium()
-    if path is None:
-        _skip_or_fail("Chromium is not installed (apt-get install chromium): skipping the browser check")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _skip_or_fail("playwright is not installed (pip install -e '.[test]')")
-    return path
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
-        pass
-
-
-@pytest.fixture(scope="session")
-def site(book):
-    """Serve the built book on a free localhost port; yield its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(book.html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="session")
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        # Playwright starts Chromium with a new, empty, temporary user-data-dir.
-        b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 # ------------------------------------------------------------------------- checks

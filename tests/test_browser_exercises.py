@@ -1,6 +1,6 @@
 """The Exercises sections of the built book, read in headless Chromium with the network blocked.
 
-For every chapter from 01 to 09 this opens the page as a reader would and
+For every chapter from 01 on this opens the page as a reader would and
 checks its "Exercises" section: at least three folded solutions, each hidden
 until its title is clicked, shown by one click and hidden again by a second;
 the checked exercises show their verdict ("not attempted" for the stubs as
@@ -8,53 +8,24 @@ committed), and their solutions show the reference answer's source. A
 screenshot of the first checked exercise, solution shut and open, goes to
 ``_build/screenshots/``.
 
-The fixtures that find Chromium and serve the book are those of
-``test_browser.py``. Its ``browser`` fixture is not shared: it keeps a
-Playwright Sync API open in the main thread for the whole session, and a
-thread can run only one, so this module drives its own Chromium from a worker
-thread (``browser_in_thread``).
+It uses the session's shared Chromium and server of the built book
+(``browser`` and ``site``, in conftest.py).
 """
 
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from conftest import toc_files
-from test_browser import CHROMIUM_FLAGS, SCREENSHOTS, chromium, site  # noqa: F401
+from test_browser import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
 CHAPTER_PAGES = [page for page in toc_files() if re.match(r"chapters/\d\d_", page) and not page.startswith("chapters/00_")]
 
 SOLUTIONS = "section#exercises div.admonition.dropdown"
-
-
-@pytest.fixture(scope="module")
-def browser_in_thread(chromium):  # noqa: F811 - the fixture's value
-    """``run(fn, *args)`` calls ``fn(browser, *args)`` in the one thread that owns this module's Chromium."""
-    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
-    state = {}
-
-    def start():
-        from playwright.sync_api import sync_playwright
-
-        state["playwright"] = sync_playwright().start()
-        state["browser"] = state["playwright"].chromium.launch(executable_path=chromium, headless=True,
-                                                               args=CHROMIUM_FLAGS)
-
-    def stop():
-        state["browser"].close()
-        state["playwright"].stop()
-
-    worker.submit(start).result()
-    try:
-        yield lambda fn, *args: worker.submit(fn, state["browser"], *args).result()
-    finally:
-        worker.submit(stop).result()
-        worker.shutdown()
 
 
 def _offline_tab(browser, site, problems):
@@ -80,11 +51,7 @@ def test_every_chapter_page_is_tested():
 
 
 @pytest.mark.parametrize("page", CHAPTER_PAGES, ids=lambda p: p.split("/")[-1])
-def test_solutions_toggle_open_and_shut_offline(page, site, browser_in_thread):  # noqa: F811
-    browser_in_thread(_check_exercises_page, site, page)
-
-
-def _check_exercises_page(browser, site, page):
+def test_solutions_toggle_open_and_shut_offline(page, site, browser):
     problems: list[str] = []
     context, tab = _offline_tab(browser, site, problems)
     try:

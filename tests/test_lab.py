@@ -18,8 +18,8 @@ cells from the Run menu, and checks what the page shows:
 
 It never reaches the network (every request not to the local server is
 blocked and reported) and stops the server it started.  Chromium is Debian's
-``/usr/bin/chromium``, as in tests/test_browser.py: without it the test
-skips, except in CI (``CI=true``), where it fails.  Screenshots go to
+``/usr/bin/chromium``, the session's shared ``browser`` (conftest.py): without
+it the test skips, except in CI (``CI=true``), where it fails.  Screenshots go to
 ``_build/screenshots/lab-*.png``.
 
 What it relies on in a panel (bplib.widgets): a panel is an ipywidgets box
@@ -29,7 +29,6 @@ area with the figure as an ``<img>``.
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import os
 import secrets
@@ -44,7 +43,6 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from test_browser import CHROMIUM_FLAGS, _skip_or_fail, find_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -127,29 +125,6 @@ def lab(tmp_path_factory):
             server.kill()
             server.wait()
         log.close()
-
-
-@pytest.fixture(scope="module")
-def chromium_path() -> str:
-    path = find_chromium()
-    if path is None:
-        _skip_or_fail("Chromium is not installed (apt-get install chromium): skipping the JupyterLab check")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _skip_or_fail("playwright is not installed (pip install -e '.[test]')")
-    return path
-
-
-def in_own_thread(work, *args):
-    """Run ``work(*args)`` in a thread of its own and return its result (or raise its exception).
-
-    Playwright's sync API refuses to start where an event loop already runs, and
-    tests/test_browser.py keeps its session-wide Playwright open in the main
-    thread; a second thread has no loop, so this test drives its own Chromium there.
-    """
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(work, *args).result()
 
 
 # ------------------------------------------------------------------------ the page
@@ -262,19 +237,8 @@ def move_a_slider_and_compare(tab, notebook) -> tuple[bytes, bytes, str]:
     return before, panel.locator("img").first.screenshot(), f"{value_before} -> {value_after}"
 
 
-def check_chapter(chapter: str, lab: dict, chromium: str) -> list[str]:
+def check_chapter(browser, chapter: str, lab: dict) -> list[str]:
     """Open, run and check one chapter in JupyterLab; return what is wrong (nothing: [])."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            return check_chapter_in(browser, chapter, lab)
-        finally:
-            browser.close()
-
-
-def check_chapter_in(browser, chapter: str, lab: dict) -> list[str]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     blocked: list[str] = []
 
@@ -330,6 +294,6 @@ def check_chapter_in(browser, chapter: str, lab: dict) -> list[str]:
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_runs_in_jupyterlab(chapter, lab, chromium_path):
-    problems = in_own_thread(check_chapter, chapter, lab, chromium_path)
+def test_chapter_runs_in_jupyterlab(chapter, browser, lab):
+    problems = check_chapter(browser, chapter, lab)
     assert not problems, f"{chapter} in JupyterLab:\n  " + "\n  ".join(problems)
