@@ -85,6 +85,19 @@ def check_batch(x, where, width=None, name="input"):
     return x
 
 
+def check_positive_int(value, where, name, allow_none=False):
+    """``value`` as an int if it is a positive integer (not a bool), else ``ValueError``.
+
+    With ``allow_none``, ``None`` passes through unchanged (e.g. ``batch_size=None``).
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        extra = " or None" if allow_none else ""
+        raise ValueError(f"{_name(where)}: {name} must be a positive integer{extra}, got {value!r}")
+    return int(value)
+
+
 def check_finite(x, where, name="input"):
     """Raise ``ValueError`` if ``x`` holds a NaN or an infinity."""
     if not np.isfinite(x).all():

@@ -8,17 +8,13 @@ Inputs are returned batch first: ``x`` has shape ``(N, D)``.
 
 import numpy as np
 
+from ._checks import check_positive_int
+
 
 def _number(value, where, name):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value):
         raise TypeError(f"{where}: {name} must be a finite number, got {value!r}")
     return float(value)
-
-
-def _count(value, where, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{where}: {name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def _need_rng(rng, where):
@@ -79,7 +75,7 @@ def xor_blobs(n=200, spread=0.25, rng=None):
     Returns ``(x (n, 2), labels (n,))``. No straight line separates the classes.
     """
     _need_rng(rng, "xor_blobs")
-    n = _count(n, "xor_blobs", "n")
+    n = check_positive_int(n, "xor_blobs", "n")
     if _number(spread, "xor_blobs", "spread") < 0:
         raise ValueError(f"xor_blobs: spread must be >= 0, got {spread!r}")
     corners = rng.choice(np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], dtype=float), size=n)
@@ -94,7 +90,7 @@ def two_spirals(n_per_class=100, turns=1.5, noise=0.05, rng=None):
     Returns ``(x (2 n_per_class, 2), labels)`` with points inside about ``[-1, 1]^2``.
     """
     _need_rng(rng, "two_spirals")
-    n_per_class = _count(n_per_class, "two_spirals", "n_per_class")
+    n_per_class = check_positive_int(n_per_class, "two_spirals", "n_per_class")
     _number(turns, "two_spirals", "turns")
     if _number(noise, "two_spirals", "noise") < 0:
         raise ValueError(f"two_spirals: noise must be >= 0, got {noise!r}")
@@ -113,7 +109,7 @@ def one_hot(labels, k):
     """Integer labels ``(N,)`` in ``[0, k)`` as one-hot rows ``(N, k)`` of float64."""
     if not isinstance(labels, (np.ndarray, list, tuple)):
         raise TypeError(f"one_hot: labels must be a 1-D integer array, got {type(labels).__name__}")
-    k = _count(k, "one_hot", "k")
+    k = check_positive_int(k, "one_hot", "k")
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise TypeError(f"one_hot: labels must be a 1-D integer array, got shape {labels.shape} dtype {labels.dtype}")

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import functions as F
 from . import _checks
-from ._checks import as_float_array, check_batch, check_finite
+from ._checks import as_float_array, check_batch, check_finite, check_positive_int
 
 
 class Layer:
@@ -140,8 +140,7 @@ class Dense(Layer):
     def __init__(self, n_in, n_out, init="xavier", rng=None, scale=0.01, dtype=np.float64, name=None):
         super().__init__(name)
         for label, n in (("n_in", n_in), ("n_out", n_out)):
-            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-                raise ValueError(f"Dense: {label} must be a positive integer, got {n!r}")
+            check_positive_int(n, "Dense", label)
         if init not in INITIALISERS:
             raise ValueError(f"Dense: init must be one of {INITIALISERS}, got {init!r}")
         if init != "zeros" and not isinstance(rng, np.random.Generator):

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from ._checks import check_batch
+from ._checks import check_batch, check_positive_int
 from .layers import Dense
 from .optim import SGD
 
@@ -99,7 +99,7 @@ def evaluate(network, loss, x, t, metrics=None, batch_size=10_000):
     """
     x = check_batch(x, "evaluate", network.n_in, name="x")
     _check_targets(t, x.shape[0], "evaluate")
-    _positive_int(batch_size, "evaluate", "batch_size")
+    check_positive_int(batch_size, "evaluate", "batch_size")
     return _evaluate(network.forward, loss.forward, x, t, t, metrics, batch_size)[0]
 
 
@@ -135,14 +135,6 @@ def _check_targets(t, n, where):
     return t
 
 
-def _positive_int(value, where, name, allow_none=False):
-    if value is None and allow_none:
-        return
-    if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1):
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"{where}: {name} must be a positive integer{extra}, got {value!r}")
-
-
 _controller = None
 
 
@@ -163,7 +155,7 @@ def blas_threads(n):
     global _controller
     if n is None:
         return contextlib.nullcontext()
-    _positive_int(n, "blas_threads", "n")
+    check_positive_int(n, "blas_threads", "n")
     if _controller is None:
         try:
             import threadpoolctl
@@ -255,9 +247,9 @@ def fit(
     x = check_batch(x, "fit", network.n_in, name="x")
     n = x.shape[0]
     t = _check_targets(t, n, "fit")
-    _positive_int(epochs, "fit", "epochs")
-    _positive_int(batch_size, "fit", "batch_size", allow_none=True)
-    _positive_int(eval_every, "fit", "eval_every")
+    check_positive_int(epochs, "fit", "epochs")
+    check_positive_int(batch_size, "fit", "batch_size", allow_none=True)
+    check_positive_int(eval_every, "fit", "eval_every")
     batch_size = n if batch_size is None else int(batch_size)
     if shuffle and not isinstance(rng, np.random.Generator):
         raise TypeError("fit: shuffle=True needs rng=numpy.random.default_rng(seed) (or pass shuffle=False)")
