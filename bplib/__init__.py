@@ -7,7 +7,7 @@ the chapter that explains it:
 * ``layers``     ``Dense``, activation layers, ``Dropout``
 * ``losses``     ``MSE``, ``SoftmaxCrossEntropy``, ``BinaryCrossEntropy``
 * ``network``    ``Network``, a sequential stack of layers
-* ``optim``      ``SGD`` with optional momentum
+* ``optim``      ``SGD`` (momentum, weight decay), ``Adam``, ``clip_grad_norm``
 * ``train``      ``fit``, ``evaluate``, ``accuracy``
 * ``gradcheck``  central differences and relative errors
 * ``bugs``       the planted bugs of the chapters and exercises, each saying what is wrong
@@ -20,16 +20,17 @@ the chapter that explains it:
 
 from . import bugs, data, functions
 from .gradcheck import (
-    assert_gradients_ok, check_function, check_layer, check_network, check_step, error_table, numerical_gradient,
-    relative_error,
+    Diagnosis, assert_gradients_ok, check_function, check_layer, check_network, check_step, error_table, numerical_gradient,
+    diagnose, relative_error,
 )
 from .layers import Activation, Dense, Dropout, Identity, Layer, ReLU, Sigmoid, Tanh, activation
 from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from .network import Network
-from .optim import SGD
+from .optim import SGD, Adam, clip_grad_norm
 from .train import History, accuracy, evaluate, fit
 
 __all__ = [
+    "Adam", "Diagnosis", "clip_grad_norm", "diagnose",
     "Activation", "BinaryCrossEntropy", "Dense", "Dropout", "History", "Identity", "Layer", "Loss", "MSE",
     "Network", "ReLU", "SGD", "Sigmoid", "SoftmaxCrossEntropy", "Tanh", "accuracy", "activation",
     "assert_gradients_ok", "bugs", "check_function", "check_layer", "check_network", "check_step", "data", "error_table",

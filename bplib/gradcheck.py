@@ -30,6 +30,8 @@ Each returns a dict from name to relative error; ``error_table`` prints such
 dicts side by side and ``assert_gradients_ok`` turns one into a test.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ._checks import as_float_array, check_batch, check_finite
@@ -99,6 +101,58 @@ def relative_error(a, b):
     check_finite(b, "relative_error", "b")
     denom = np.linalg.norm(a) + np.linalg.norm(b)
     return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
+
+
+class Diagnosis(NamedTuple):
+    """What :func:`diagnose` found when it compared an analytic gradient with a numerical one."""
+
+    relative_error: float
+    cosine: float
+    norm_ratio: float
+    verdict: str
+
+    def __str__(self):
+        line = (f"relative error {self.relative_error:.2e}, cosine {self.cosine:+.6f}, "
+                f"norm ratio {self.norm_ratio:.4g}: {self.verdict}")
+        if self.verdict == "scale error":
+            line += f" (points the right way, {self.norm_ratio:.4g}x as long)"
+        return line
+
+
+def diagnose(analytic, numerical, tol=1e-6):
+    """Tell a correct gradient from a scale error, a sign error and a wrong direction.
+
+    The relative error alone cannot: a gradient ``c`` times too long has
+    relative error ``|1 - c| / (1 + c)``, which is 0.9955 for ``c = 441``,
+    almost the 1.0 of a flipped sign. Two more numbers separate them:
+
+    * ``cosine = <a, n> / (||a|| ||n||)``, the cosine of the angle between the
+      gradients: +1 when they point the same way, -1 when opposite;
+    * ``norm_ratio = ||a|| / ||n||``: how many times too long ``a`` is.
+
+    Returns a :class:`Diagnosis` ``(relative_error, cosine, norm_ratio, verdict)``
+    whose verdict is ``"match"`` (relative error below ``tol``), ``"scale error"``
+    (cosine above 0.9999 but the lengths differ: a missing or extra factor such
+    as 1/N), ``"sign error"`` (cosine below -0.9999) or ``"wrong direction"``.
+    """
+    err = relative_error(analytic, numerical)
+    a = np.asarray(analytic, dtype=np.float64).ravel()
+    n = np.asarray(numerical, dtype=np.float64).ravel()
+    norm_a, norm_n = np.linalg.norm(a), np.linalg.norm(n)
+    if norm_a == 0 or norm_n == 0:
+        cosine = 1.0 if norm_a == norm_n else 0.0
+        ratio = 1.0 if norm_a == norm_n else (np.inf if norm_n == 0 else 0.0)
+    else:
+        cosine, ratio = float(a @ n / (norm_a * norm_n)), float(norm_a / norm_n)
+    if err < tol:
+        verdict = "match"
+    elif cosine > 0.9999:
+        verdict = "scale error"
+    elif cosine < -0.9999:
+        verdict = "sign error"
+    else:
+        verdict = "wrong direction"
+    return Diagnosis(err, cosine, ratio, verdict)
 
 
 def _fix_dropout_masks(network, x):
