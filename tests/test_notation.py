@@ -11,7 +11,9 @@ $M$, not $L$.  These tests read the maths of every markdown cell and fail on
 * a plain ``L`` defined as, or evaluated as, the loss (``L = ...``, ``L(w + h)``);
 * a layer index written as a subscript on a layer's quantity: ``W_1``, ``b_2``,
   ``z_l``, ``a_{l-1}``, ``\\delta_L``, ``W_{l+1}``, ``a_{l,nj}``, and the
-  subscripts ``h`` and ``o`` used as layer names (``a_h``, ``\\delta_o``);
+  subscripts ``h`` and ``o`` used as layer names (``a_h``, ``\\delta_o``).
+  A bare number under W, b, z, a, f or delta reads as a layer, so a unit of a
+  layer carries its layer too: ``z^{(2)}_1``, not ``z_1``;
 * ``L`` as the number of layers (``l = 1, \\dots, L``).
 
 Code (inline code, code blocks, code cells) is not maths and is not read:
