@@ -28,7 +28,15 @@ What can be checked:
 
 Each returns a dict from name to relative error; ``error_table`` prints such
 dicts side by side and ``assert_gradients_ok`` turns one into a test.
+``diagnose`` says what kind of wrong a gradient is: a scale error (a missing
+:math:`1/N`) points the right way, a sign error the opposite way.
+
+Chapter 2 derives the central difference and the relative error, chapter 8
+(the bug clinic) uses every check here.
 """
+
+import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -99,6 +107,59 @@ def relative_error(a, b):
     check_finite(b, "relative_error", "b")
     denom = np.linalg.norm(a) + np.linalg.norm(b)
     return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
+
+
+class Diagnosis(NamedTuple):
+    """What ``diagnose`` found: the relative error and what tells a scale error from a sign error."""
+
+    relative_error: float
+    cosine: float
+    norm_ratio: float
+    verdict: str
+
+    def __str__(self):
+        how = {"match": "agrees", "sign error": "points the opposite way", "wrong direction": "points another way"}
+        if self.verdict == "scale error":
+            long = self.norm_ratio >= 1
+            factor = self.norm_ratio if long else 1 / self.norm_ratio
+            note = f"points the right way, {factor:.3g}x too {'long' if long else 'short'}"
+        else:
+            note = how[self.verdict]
+        return (f"relative error {self.relative_error:.2e}, cosine {self.cosine:+.6f}, "
+                f"norm ratio {self.norm_ratio:.3g}: {self.verdict} ({note})")
+
+
+def diagnose(analytic, numerical):
+    """Compare a gradient with a numerical one and say what kind of error separates them.
+
+    The relative error of a pure scale error :math:`c\\,g` is :math:`|1 - c| / (1 + c)`,
+    close to 1 for a large :math:`c`, as close as a sign error's. The cosine of
+    the angle between the two (flattened) tells them apart: +1 for a scale
+    error, -1 for a sign error.
+
+    Returns
+    -------
+    Diagnosis(relative_error, cosine, norm_ratio, verdict), with
+    ``norm_ratio`` :math:`= \\lVert analytic \\rVert / \\lVert numerical \\rVert` and
+    ``verdict`` one of "match" (relative error below 1e-6), "scale error"
+    (cosine above 0.9999, norms differ), "sign error" (cosine below -0.9999),
+    "wrong direction" (otherwise). ``str()`` of it is one line.
+    """
+    error = relative_error(analytic, numerical)
+    a = np.asarray(analytic, dtype=np.float64).ravel()
+    b = np.asarray(numerical, dtype=np.float64).ravel()
+    norm_a, norm_b = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    cosine = float(a @ b / (norm_a * norm_b)) if norm_a and norm_b else (1.0 if norm_a == norm_b else 0.0)
+    ratio = norm_a / norm_b if norm_b else (1.0 if norm_a == 0 else math.inf)
+    if error < 1e-6:
+        verdict = "match"
+    elif cosine > 0.9999:
+        verdict = "scale error"
+    elif cosine < -0.9999:
+        verdict = "sign error"
+    else:
+        verdict = "wrong direction"
+    return Diagnosis(error, cosine, ratio, verdict)
 
 
 def _fix_dropout_masks(network, x):
