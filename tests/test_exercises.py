@@ -243,6 +243,32 @@ def test_huber_loss_class_refuses_mismatched_shapes_and_matches_the_function():
         loss.forward(y, t[:, 0])
 
 
+def test_huber_loss_class_trains_under_fit_exactly_as_by_hand():
+    # The reference class keeps the loss contract, so bplib.fit treats it as it treats bplib's own losses.
+    import bplib
+
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, size=(12, 1))
+    t = np.sin(3 * x) + 3.0 * (rng.random((12, 1)) < 0.25)  # a few outliers
+
+    def network():
+        init = np.random.default_rng(6)
+        return bplib.Network([bplib.Dense(1, 6, rng=init), bplib.Tanh(), bplib.Dense(6, 1, rng=init)])
+
+    by_fit, by_hand = network(), network()
+    bplib.fit(by_fit, E.HuberLoss(0.5), bplib.SGD(0.2), x, t, epochs=25, batch_size=12, shuffle=False)
+    loss, sgd = E.HuberLoss(0.5), bplib.SGD(0.2)
+    for _ in range(25):
+        loss.forward(by_hand.forward(x, training=True), t)
+        by_hand.backward(loss.backward())
+        sgd.step(by_hand)
+    start, trained, by_loop = network().get_weights(), by_fit.get_weights(), by_hand.get_weights()
+    assert trained.keys() == by_loop.keys() == start.keys()
+    for key in trained:
+        assert not np.array_equal(trained[key], start[key]), key  # it trained
+        np.testing.assert_allclose(trained[key], by_loop[key], rtol=1e-12, atol=1e-15, err_msg=key)
+
+
 def test_the_given_loop_and_the_reference_agree():
     rng = np.random.default_rng(0)
     x, W, delta = rng.normal(size=(4, 3)), rng.normal(size=(3, 5)), rng.normal(size=(4, 5))

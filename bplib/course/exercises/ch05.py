@@ -7,7 +7,7 @@ registered in ``EXERCISES`` for :mod:`bplib.course.exercises`.
 
 import numpy as np
 
-from bplib.losses import Loss
+from bplib.losses import MSE
 
 
 from .checking import (
@@ -38,16 +38,16 @@ def huber_loss(y, t, kappa=1.0):
     return float(np.sum(h) / N), dh / N
 
 
-class HuberLoss(Loss):
+class HuberLoss(MSE):
     """Reference for the chapter 5 project: huber_loss as a loss class,
     for bplib.fit.
 
     It keeps the contract every loss keeps: forward(y, t) returns the
-    loss and keeps dL/dy; backward() returns it.
+    loss and keeps dL/dy; backward() returns it. Its targets are those
+    of MSE (real numbers, one per output), so it takes MSE's check.
     """
 
     def __init__(self, kappa=1.0):
-        super().__init__()
         self.kappa = kappa
         self.dL_dy = None
 
@@ -55,9 +55,7 @@ class HuberLoss(Loss):
         return f"HuberLoss(kappa={self.kappa:g})"
 
     def forward(self, y, t):
-        y, t = np.asarray(y), np.asarray(t)
-        if t.shape != y.shape:  # (N,) against (N, 1) would broadcast to (N, N)
-            raise ValueError(f"{self!r}.forward: target has shape {t.shape}, expected {y.shape}")
+        y, t = self.check(y, t)  # (N,) against (N, 1) would broadcast to (N, N)
         L, self.dL_dy = huber_loss(y, t, self.kappa)
         return L
 
