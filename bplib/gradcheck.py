@@ -35,7 +35,6 @@ Chapter 2 derives the central difference and the relative error, chapter 8
 (the bug clinic) uses every check here.
 """
 
-import math
 from typing import NamedTuple
 
 import numpy as np
@@ -110,7 +109,7 @@ def relative_error(a, b):
 
 
 class Diagnosis(NamedTuple):
-    """What ``diagnose`` found: the relative error and what tells a scale error from a sign error."""
+    """What :func:`diagnose` found when it compared an analytic gradient with a numerical one."""
 
     relative_error: float
     cosine: float
@@ -118,40 +117,39 @@ class Diagnosis(NamedTuple):
     verdict: str
 
     def __str__(self):
-        how = {"match": "agrees", "sign error": "points the opposite way", "wrong direction": "points another way"}
+        line = (f"relative error {self.relative_error:.2e}, cosine {self.cosine:+.6f}, "
+                f"norm ratio {self.norm_ratio:.4g}: {self.verdict}")
         if self.verdict == "scale error":
-            long = self.norm_ratio >= 1
-            factor = self.norm_ratio if long else 1 / self.norm_ratio
-            note = f"points the right way, {factor:.3g}x too {'long' if long else 'short'}"
-        else:
-            note = how[self.verdict]
-        return (f"relative error {self.relative_error:.2e}, cosine {self.cosine:+.6f}, "
-                f"norm ratio {self.norm_ratio:.3g}: {self.verdict} ({note})")
+            line += f" (points the right way, {self.norm_ratio:.4g}x as long)"
+        return line
 
 
-def diagnose(analytic, numerical):
-    """Compare a gradient with a numerical one and say what kind of error separates them.
+def diagnose(analytic, numerical, tol=1e-6):
+    """Tell a correct gradient from a scale error, a sign error and a wrong direction.
 
-    The relative error of a pure scale error :math:`c\\,g` is :math:`|1 - c| / (1 + c)`,
-    close to 1 for a large :math:`c`, as close as a sign error's. The cosine of
-    the angle between the two (flattened) tells them apart: +1 for a scale
-    error, -1 for a sign error.
+    The relative error alone cannot: a gradient ``c`` times too long has
+    relative error ``|1 - c| / (1 + c)``, which is 0.9955 for ``c = 441``,
+    almost the 1.0 of a flipped sign. Two more numbers separate them:
 
-    Returns
-    -------
-    Diagnosis(relative_error, cosine, norm_ratio, verdict), with
-    ``norm_ratio`` :math:`= \\lVert analytic \\rVert / \\lVert numerical \\rVert` and
-    ``verdict`` one of "match" (relative error below 1e-6), "scale error"
-    (cosine above 0.9999, norms differ), "sign error" (cosine below -0.9999),
-    "wrong direction" (otherwise). ``str()`` of it is one line.
+    * ``cosine = <a, n> / (||a|| ||n||)``, the cosine of the angle between the
+      gradients: +1 when they point the same way, -1 when opposite;
+    * ``norm_ratio = ||a|| / ||n||``: how many times too long ``a`` is.
+
+    Returns a :class:`Diagnosis` ``(relative_error, cosine, norm_ratio, verdict)``
+    whose verdict is ``"match"`` (relative error below ``tol``), ``"scale error"``
+    (cosine above 0.9999 but the lengths differ: a missing or extra factor such
+    as 1/N), ``"sign error"`` (cosine below -0.9999) or ``"wrong direction"``.
     """
-    error = relative_error(analytic, numerical)
+    err = relative_error(analytic, numerical)
     a = np.asarray(analytic, dtype=np.float64).ravel()
-    b = np.asarray(numerical, dtype=np.float64).ravel()
-    norm_a, norm_b = float(np.linalg.norm(a)), float(np.linalg.norm(b))
-    cosine = float(a @ b / (norm_a * norm_b)) if norm_a and norm_b else (1.0 if norm_a == norm_b else 0.0)
-    ratio = norm_a / norm_b if norm_b else (1.0 if norm_a == 0 else math.inf)
-    if error < 1e-6:
+    n = np.asarray(numerical, dtype=np.float64).ravel()
+    norm_a, norm_n = np.linalg.norm(a), np.linalg.norm(n)
+    if norm_a == 0 or norm_n == 0:
+        cosine = 1.0 if norm_a == norm_n else 0.0
+        ratio = 1.0 if norm_a == norm_n else (np.inf if norm_n == 0 else 0.0)
+    else:
+        cosine, ratio = float(a @ n / (norm_a * norm_n)), float(norm_a / norm_n)
+    if err < tol:
         verdict = "match"
     elif cosine > 0.9999:
         verdict = "scale error"
@@ -159,7 +157,7 @@ def diagnose(analytic, numerical):
         verdict = "sign error"
     else:
         verdict = "wrong direction"
-    return Diagnosis(error, cosine, ratio, verdict)
+    return Diagnosis(err, cosine, ratio, verdict)
 
 
 def _fix_dropout_masks(network, x):

@@ -1,7 +1,9 @@
 """Parameter updates: gradient descent with momentum and weight decay, Adam, and clipping by norm.
 
-Chapter 4 derives the plain step :math:`W \\leftarrow W - \\eta\\, \\partial \\mathcal{L} / \\partial W`,
-chapter 5 momentum, and chapter 3 weight decay, clipping and Adam.
+Chapter 4 derives the plain step :math:`W \\leftarrow W - \\eta\\, \\partial \\mathcal{L} / \\partial W`
+and chapter 5 momentum; chapter 3 clips an exploding gradient by its norm;
+chapter 7 adds L2 weight decay; chapters 8 and 10 use Adam (chapter 10 checks
+it against ``torch.optim.Adam``).
 
 An optimiser's ``step(network)`` reads each layer's ``grads[key]`` at that
 moment, whether the layer wrote into the arrays or assigned new ones, and
@@ -35,15 +37,16 @@ def clip_grad_norm(network, max_norm):
 
     The norm is that of all the gradients laid end to end,
     :math:`\\lVert g \\rVert = \\sqrt{\\sum_{\\text{params}} \\sum g^2}`; clipping
-    keeps the direction of the step and bounds its length. The gradients are
-    scaled in place. Returns the norm before clipping.
+    keeps the direction of the step and bounds its length. Each scaled
+    gradient is a new array in ``grads`` (an array the layer shares with
+    something else is left alone). Returns the norm before clipping.
     """
     max_norm = _number(max_norm, "clip_grad_norm", "max_norm", 0.0, low_open=True)
-    grads = [check_gradient(layer, key) for _, layer, key in trainable(network)]
-    norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads))
+    params = trainable(network)
+    norm = math.sqrt(sum(float(np.sum(check_gradient(layer, key) ** 2)) for _, layer, key in params))
     if norm > max_norm:
-        for g in grads:
-            g *= max_norm / norm
+        for _, layer, key in params:
+            layer.grads[key] = layer.grads[key] * (max_norm / norm)
     return norm
 
 
