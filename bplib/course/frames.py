@@ -1,6 +1,6 @@
 """The HTML book's side of a slider panel: the grid of each control's values, and the frames drawn on it.
 
-Used by :mod:`bplib.course.widgets` for every slider panel of chapters 0 to 9.
+Used by :mod:`bplib.course.widgets` for every slider panel (chapters 0 to 3 and 5 to 9).
 While the book builds (``BPLIB_PANEL_FRAMES=1``) a panel draws its figure once
 for every point of a grid of its controls' values; each frame is a PNG that
 records the values it was drawn for (a text chunk, read back by

@@ -1,5 +1,7 @@
 """Slider panels: a figure that follows the reader's controls, in Jupyter and in the HTML book.
 
+Used by the interactive sections of chapters 0 to 3 and 5 to 9.
+
 A chapter makes a panel with one call::
 
     slider_panel(draw_tangent, button=None,
