@@ -176,8 +176,7 @@ def batch_128(repeats, have_torch):
     """bplib against PyTorch at batch 128, 784-128-10, with speed.py's own contenders."""
     if not have_torch:
         return {}
-    sys.path.insert(0, str(HERE))
-    import speed
+    import speed  # beside this script (a script's own folder is on the import path)
 
     rows = {}
     for dtype in (np.float32, np.float64):

@@ -54,8 +54,12 @@ def as_float_array(x, where, name="input"):
 def check_batch(x, where, width=None, name="input"):
     """Check that ``x`` is a non-empty 2-D batch ``(N, width)`` of finite floats; return it as a float array.
 
-    ``width=None`` accepts any width.
+    ``width=None`` accepts any width. (The first test passes good input in one
+    step; the rest converts what it can and says what is wrong.)
     """
+    if type(x) is np.ndarray and x.dtype in FLOAT_DTYPES and x.ndim == 2 and x.shape[0] \
+            and (width is None or x.shape[1] == width) and math.isfinite(np.add.reduce(x, axis=None)):
+        return x
     x = as_float_array(x, where, name)
     if x.ndim != 2 or x.shape[0] == 0 or (width is not None and x.shape[1] != width):
         expected = f"(N, {width if width is not None else 'D'})"
@@ -64,6 +68,23 @@ def check_batch(x, where, width=None, name="input"):
         if x.shape[0] == 0:
             raise ValueError(f"{_name(where)}: {name} is an empty batch, shape {x.shape}; expected {expected} with N >= 1")
         raise ValueError(f"{_name(where)}: {name} has shape {x.shape}, expected {expected}: width {x.shape[1]} != {width}")
+    check_finite(x, where, name)
+    return x
+
+
+def check_like(x, shape, where, name, expected):
+    """``x`` as a finite float array of exactly ``shape``, else an error saying it should be ``expected``.
+
+    For arrays whose shape is known in full: a target beside its output, a
+    ``dout`` beside the output it is the gradient of.
+    """
+    if type(x) is np.ndarray and x.shape == shape and x.dtype in FLOAT_DTYPES \
+            and math.isfinite(np.add.reduce(x, axis=None)):
+        return x
+    x = as_float_array(x, where, name)
+    if x.shape != shape:
+        raise ValueError(f"{_name(where)}: {name} has shape {x.shape}, expected {shape} ({expected}); "
+                         "shapes must match exactly, numpy would broadcast them into a wrong answer")
     check_finite(x, where, name)
     return x
 
@@ -79,16 +100,6 @@ def check_finite(x, where, name="input"):
         return
     bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
     raise NonFiniteError(f"{_name(where)}: {name} of shape {np.shape(x)} holds {bad} NaN or infinite value(s)")
-
-
-def check_same_shape(a, b, where, names=("output", "target")):
-    """Raise ``ValueError`` unless ``b`` has exactly the shape of ``a`` (an array or a shape tuple)."""
-    shape = a if isinstance(a, tuple) else a.shape
-    if shape != b.shape:
-        raise ValueError(
-            f"{_name(where)}: {names[1]} has shape {b.shape}, expected {shape} (the shape of the {names[0]}); "
-            "shapes must match exactly, numpy would broadcast them into a wrong answer"
-        )
 
 
 def check_positive_int(value, where, name, allow_none=False):
@@ -112,8 +123,8 @@ def check_gradient(layer, key):
     no longer matches the gradient the layer computes.
     """
     p, g = layer.params[key], layer.grads.get(key)
-    if type(p) is np.ndarray and type(g) is np.ndarray and p.dtype in FLOAT_DTYPES and g.shape == p.shape \
-            and g.dtype == p.dtype:
+    if type(g) is np.ndarray and type(p) is np.ndarray and g.shape == p.shape and g.dtype == p.dtype \
+            and p.dtype in FLOAT_DTYPES:
         return g
     if not isinstance(p, np.ndarray) or p.dtype not in FLOAT_DTYPES:
         got = f"dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__

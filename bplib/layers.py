@@ -26,7 +26,7 @@ with :math:`\\delta^{(l)} = \\partial \\mathcal{L} / \\partial z^{(l)}`.
 import numpy as np
 
 from . import functions as F
-from ._checks import as_float_array, check_batch, check_finite, check_gradient, check_positive_int
+from ._checks import as_float_array, check_batch, check_gradient, check_like, check_positive_int
 
 
 class Layer:
@@ -74,19 +74,16 @@ class Layer:
         otherwise fail deep inside numpy or, with a new shape, compute with
         the wrong array.
         """
-        for key in self.params:
-            check_gradient(self, key)
+        for key, p in self.params.items():
+            g = self.grads.get(key)
+            if type(g) is not np.ndarray or g.shape != p.shape or g.dtype != p.dtype:
+                check_gradient(self, key)  # raises, naming the layer and the parameter
 
     def check_dout(self, dout):
         """``dout`` checked: a finite float array of exactly ``out_shape``; ``RuntimeError`` before forward."""
         if self.out_shape is None:
             raise RuntimeError(f"{self!r}.backward called before forward")
-        dout = as_float_array(dout, (self, "backward"), "dout")
-        if dout.shape != self.out_shape:
-            raise ValueError(f"{self!r}.backward: dout has shape {dout.shape}, expected {self.out_shape} "
-                             "(the shape of this layer's last output)")
-        check_finite(dout, (self, "backward"), "dout")
-        return dout
+        return check_like(dout, self.out_shape, (self, "backward"), "dout", "the shape of this layer's last output")
 
 
 INITIALISERS = ("normal", "xavier", "glorot", "he", "zeros")
@@ -167,7 +164,7 @@ class Dense(Layer):
 
     @property
     def out_shape(self):
-        return None if self._x is None else (self._x.shape[0], self.n_out)
+        return None if self._x is None else (self._x.shape[0], self.params["W"].shape[1])
 
     def __repr__(self):
         return f"Dense({self.n_in}->{self.n_out})"

@@ -14,7 +14,7 @@ to ``(N, N)`` and give a wrong, finite number.
 import numpy as np
 
 from . import functions as F
-from ._checks import _name, as_float_array, check_batch, check_finite, check_same_shape
+from ._checks import _name, as_float_array, check_batch, check_finite, check_like
 
 
 class Loss:
@@ -59,11 +59,7 @@ class MSE(Loss):
     _diff = None
 
     def check_targets(self, t, shape, where=None):
-        where = where or (self, "forward")
-        t = as_float_array(t, where, "target t")
-        check_same_shape(shape, t, where)
-        check_finite(t, where, "target t")
-        return t
+        return check_like(t, shape, where or (self, "forward"), "target t", "the shape of the output")
 
     def forward(self, y, t):
         y, t = self.check(y, t)
@@ -167,9 +163,7 @@ class BinaryCrossEntropy(Loss):
 
     def check_targets(self, t, shape, where=None):
         where = where or (self, "forward")
-        t = as_float_array(t, where, "target t")
-        check_same_shape(shape, t, where)
-        check_finite(t, where, "target t")
+        t = check_like(t, shape, where, "target t", "the shape of the output")
         if t.min() < 0 or t.max() > 1:
             raise ValueError(f"{_name(where)}: targets must lie in [0, 1], got values from {t.min()} to {t.max()}")
         return t

@@ -12,7 +12,7 @@ bplib's.
 
 import numpy as np
 
-from ._checks import as_float_array, check_batch, check_finite
+from ._checks import check_batch, check_like
 from .layers import Activation, Dense, Dropout, activation
 
 
@@ -23,7 +23,7 @@ def check_widths(layers):
     Activations and dropout keep the width; after any other layer that states
     no ``n_out`` the width is unknown, and the next layer is not checked.
     """
-    width = None
+    width, j, before = None, None, None  # the known width, and the layer (number j) that set it
     for i, layer in enumerate(layers):
         n_in = getattr(layer, "n_in", None)
         if n_in is not None and width is not None and n_in != width:
@@ -61,6 +61,8 @@ class Network:
         for i, layer in enumerate(layers):
             if getattr(layer, "name", None) is None:
                 layer.name = f"{type(layer).__name__.lower()}{i}"
+            if not hasattr(layer, "frozen"):
+                layer.frozen = set()  # what an optimiser leaves alone: nothing, for a layer that does not say
         names = [layer.name for layer in layers]
         if len(set(names)) != len(names):
             raise ValueError(f"Network: layer names must be unique, got {names}")
@@ -100,7 +102,7 @@ class Network:
 
     def forward(self, x, training=False):
         """Run a batch ``x`` of shape ``(N, D_in)`` through every layer; returns the last output."""
-        a = check_batch(x, f"{type(self).__name__}.forward", self.n_in)
+        a = check_batch(x, "Network.forward", self.n_in)
         for layer in self.layers:
             a = layer.forward(a, training=training)
         self.out_shape = a.shape
@@ -118,13 +120,9 @@ class Network:
         input. Every other layer, a subclass of ``Dense`` included, runs its
         own ``backward``.
         """
-        where = f"{type(self).__name__}.backward"
         if self.out_shape is None:
-            raise RuntimeError(f"{where} called before forward")
-        dout = as_float_array(dout, where, "dout")
-        if dout.shape != self.out_shape:
-            raise ValueError(f"{where}: dout has shape {dout.shape}, expected {self.out_shape} (the shape of the last output)")
-        check_finite(dout, where, "dout")
+            raise RuntimeError("Network.backward called before forward")
+        dout = check_like(dout, self.out_shape, "Network.backward", "dout", "the shape of the last output")
         for layer in reversed(self.layers[1:]):
             dout = layer.backward(dout)
         first = self.layers[0]

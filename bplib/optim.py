@@ -28,8 +28,7 @@ def _number(value, where, name, low, high=math.inf, low_open=False):
 
 def trainable(network):
     """``(name, layer, key)`` of every parameter of ``network`` that is not frozen."""
-    return [(name, layer, key) for name, layer, key in network.parameters()
-            if key not in getattr(layer, "frozen", ())]
+    return [(name, layer, key) for name, layer, key in network.parameters() if key not in layer.frozen]
 
 
 def clip_grad_norm(network, max_norm):
@@ -54,7 +53,8 @@ class Optimizer:
     """What every optimiser shares: the loop over the trainable parameters, weight decay and clipping.
 
     A subclass defines ``update(name, p, g)``, the step of one parameter ``p``
-    (in place) given its gradient ``g``; ``name`` keys its state (``"dense0.W"``).
+    (in place) given its gradient ``g``; ``name``, the pair ``(layer.name, key)``,
+    keys its state.
     """
 
     def __init__(self, lr, weight_decay=0.0, clip_norm=None):
@@ -67,11 +67,14 @@ class Optimizer:
         """Update every trainable parameter of ``network`` from the gradients in its layers' ``grads`` now."""
         if self.clip_norm is not None:
             clip_grad_norm(network, self.clip_norm)
-        for name, layer, key in trainable(network):
-            p, g = layer.params[key], check_gradient(layer, key)
-            if self.weight_decay and key == "W":
-                g = g + self.weight_decay * p  # the gradient of the penalty (lambda / 2) ||W||^2
-            self.update(name, p, g)
+        for layer in network.layers:
+            for key, p in layer.params.items():
+                if key in layer.frozen:
+                    continue
+                g = check_gradient(layer, key)
+                if self.weight_decay and key == "W":
+                    g = g + self.weight_decay * p  # the gradient of the penalty (lambda / 2) ||W||^2
+                self.update((layer.name, key), p, g)
 
     def update(self, name, p, g):
         raise NotImplementedError
@@ -154,7 +157,7 @@ class Adam(Optimizer):
         self.beta1 = _number(beta1, "Adam", "beta1", 0.0, 1.0)
         self.beta2 = _number(beta2, "Adam", "beta2", 0.0, 1.0)
         self.eps = _number(eps, "Adam", "eps", 0.0)
-        self.state = {}  # name -> (m, v, t)
+        self.state = {}  # (layer name, key) -> (m, v, t)
 
     def __repr__(self):
         return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2}, eps={self.eps})"
