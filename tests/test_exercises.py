@@ -239,7 +239,7 @@ def test_huber_loss_class_refuses_mismatched_shapes_and_matches_the_function():
     loss = E.HuberLoss(1.0)
     assert loss.forward(y, t) == E.huber_loss(y, t)[0]
     np.testing.assert_array_equal(loss.backward(), E.huber_loss(y, t)[1])
-    with pytest.raises(ValueError, match=r"HuberLoss\(kappa=1\)\.forward: target has shape \(2,\), expected \(2, 1\)"):
+    with pytest.raises(ValueError, match=r"HuberLoss\(kappa=1\)\.forward: target t has shape \(2,\), expected \(2, 1\)"):
         loss.forward(y, t[:, 0])
 
 
