@@ -78,7 +78,7 @@ lab: $(STAMP)
 # Honours TFDS_DATA_DIR (default: ~/tensorflow_datasets).
 mnist: $(STAMP)
 	$(PIP_INSTALL) -e '.[dev,mnist-prepare]'
-	$(PY) -c 'from bplib.mnist import prepare_full_mnist; prepare_full_mnist()'
+	$(PY) -c 'from bplib.course.mnist import prepare_full_mnist; prepare_full_mnist()'
 	@echo "MNIST is prepared in $${TFDS_DATA_DIR:-$$HOME/tensorflow_datasets}"
 
 bench: $(STAMP)

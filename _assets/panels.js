@@ -1,4 +1,4 @@
-// Slider panels of the HTML book (bplib.widgets.slider_panel, made with BPLIB_PANEL_FRAMES=1).
+// Slider panels of the HTML book (bplib.course.widgets.slider_panel, made with BPLIB_PANEL_FRAMES=1).
 //
 // Each panel is a <div class="bp-panel"> holding plain HTML controls over the grid
 // positions of its controls, the figure for the starting values, and a JSON script

@@ -320,7 +320,6 @@ def worker(threads, repeats, quick):
     except ImportError:
         torch, torch_version = None, None
 
-    sys.path.insert(0, str(HERE))
     agreement = gradient_agreement(torch is not None)
     if max(agreement.values()) > 1e-10:
         raise AssertionError(f"the contenders compute different gradients: {agreement}")

@@ -4,45 +4,32 @@ Each check runs before any arithmetic and raises a ``TypeError`` or ``ValueError
 that names the caller, the shape it got and the shape it expected. Numpy's
 broadcasting would otherwise turn many wrong shapes into silently wrong numbers:
 targets of shape ``(N,)`` against outputs ``(N, 1)`` broadcast to ``(N, N)``.
+
+``where``, the caller's name in a message, is a string or a pair
+``(object, method)``: a layer passes ``(self, "forward")``, so that a check that
+passes (nearly all of them) never pays for formatting a name it would not print.
 """
 
-import threading
+import math
 
 import numpy as np
 
-FLOAT_DTYPES = (np.float32, np.float64)
-
-_state = threading.local()
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-class scanned_upstream:
-    """A context in which ``check_batch`` checks shapes and dtypes but skips the NaN/inf scan.
+class NonFiniteError(ValueError):
+    """A NaN or an infinity where bplib needs finite numbers.
 
-    A :class:`~bplib.network.Network` scans its input batch once, runs its
-    layers inside this context, and scans its output once. The layers in
-    between receive arrays that bplib's own arithmetic made from an input
-    already scanned, so scanning each of them again would cost one more full
-    pass over every activation, for nothing: a NaN made inside the network
-    (diverging weights) still reaches the output scan. A layer called on its
-    own scans its input as before.
+    ``fit`` checks its data before the first step, so when one of these is
+    raised while it trains, the numbers were made by the training itself
+    (weights that grew without bound): ``fit`` then stops and reports a
+    divergence instead of raising.
     """
-
-    def __enter__(self):
-        _state.depth = getattr(_state, "depth", 0) + 1
-        return self
-
-    def __exit__(self, *exc):
-        _state.depth -= 1
 
 
 def _name(where):
-    """The caller's name for an error message.
-
-    ``where`` is a string, or a function that returns one: a layer passes a
-    function, so that a check that passes (nearly all of them, on the hot path
-    of training) never pays for formatting a name it would not print.
-    """
-    return where() if callable(where) else where
+    """The caller's name for an error message (see the module docstring)."""
+    return f"{where[0]!r}.{where[1]}" if isinstance(where, tuple) else where
 
 
 def as_float_array(x, where, name="input"):
@@ -57,19 +44,22 @@ def as_float_array(x, where, name="input"):
         x = np.asarray(x)
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{_name(where)}: {name} must be a numpy array, got {type(x).__name__}")
+    if x.dtype in FLOAT_DTYPES:
+        return x
     if x.dtype.kind in "biu":
         return x.astype(np.float64)
-    if x.dtype.type not in FLOAT_DTYPES:
-        raise TypeError(f"{_name(where)}: {name} must hold float32 or float64 numbers, got dtype {x.dtype}")
-    return x
+    raise TypeError(f"{_name(where)}: {name} must hold float32 or float64 numbers, got dtype {x.dtype}")
 
 
 def check_batch(x, where, width=None, name="input"):
-    """Check that ``x`` is a non-empty 2-D batch ``(N, width)`` of finite floats.
+    """Check that ``x`` is a non-empty 2-D batch ``(N, width)`` of finite floats; return it as a float array.
 
-    Returns ``x`` as a float array. ``width=None`` accepts any width. Inside
-    :class:`scanned_upstream` the (costly) scan for NaN and infinity is skipped.
+    ``width=None`` accepts any width. (The first test passes good input in one
+    step; the rest converts what it can and says what is wrong.)
     """
+    if type(x) is np.ndarray and x.dtype in FLOAT_DTYPES and x.ndim == 2 and x.shape[0] \
+            and (width is None or x.shape[1] == width) and math.isfinite(np.add.reduce(x, axis=None)):
+        return x
     x = as_float_array(x, where, name)
     if x.ndim != 2 or x.shape[0] == 0 or (width is not None and x.shape[1] != width):
         expected = f"(N, {width if width is not None else 'D'})"
@@ -77,12 +67,39 @@ def check_batch(x, where, width=None, name="input"):
             raise ValueError(f"{_name(where)}: {name} must be a 2-D batch of shape {expected}, got shape {x.shape}")
         if x.shape[0] == 0:
             raise ValueError(f"{_name(where)}: {name} is an empty batch, shape {x.shape}; expected {expected} with N >= 1")
-        raise ValueError(
-            f"{_name(where)}: {name} has shape {x.shape}, expected {expected}: width {x.shape[1]} != {width}"
-        )
-    if not getattr(_state, "depth", 0):  # see scanned_upstream
-        check_finite(x, where, name)
+        raise ValueError(f"{_name(where)}: {name} has shape {x.shape}, expected {expected}: width {x.shape[1]} != {width}")
+    check_finite(x, where, name)
     return x
+
+
+def check_like(x, shape, where, name, expected):
+    """``x`` as a finite float array of exactly ``shape``, else an error saying it should be ``expected``.
+
+    For arrays whose shape is known in full: a target beside its output, a
+    ``dout`` beside the output it is the gradient of.
+    """
+    if type(x) is np.ndarray and x.shape == shape and x.dtype in FLOAT_DTYPES \
+            and math.isfinite(np.add.reduce(x, axis=None)):
+        return x
+    x = as_float_array(x, where, name)
+    if x.shape != shape:
+        raise ValueError(f"{_name(where)}: {name} has shape {x.shape}, expected {shape} ({expected}); "
+                         "shapes must match exactly, numpy would broadcast them into a wrong answer")
+    check_finite(x, where, name)
+    return x
+
+
+def check_finite(x, where, name="input"):
+    """Raise :class:`NonFiniteError` if ``x`` holds a NaN or an infinity.
+
+    A finite sum means every element is finite, and one sum costs less than
+    an elementwise test; only when the sum is not finite (a NaN, an infinity,
+    or finite numbers whose sum overflows) is every element tested.
+    """
+    if math.isfinite(np.add.reduce(x, axis=None)) or np.isfinite(x).all():
+        return
+    bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
+    raise NonFiniteError(f"{_name(where)}: {name} of shape {np.shape(x)} holds {bad} NaN or infinite value(s)")
 
 
 def check_positive_int(value, where, name, allow_none=False):
@@ -98,18 +115,23 @@ def check_positive_int(value, where, name, allow_none=False):
     return int(value)
 
 
-def check_finite(x, where, name="input"):
-    """Raise ``ValueError`` if ``x`` holds a NaN or an infinity."""
-    if not np.isfinite(x).all():
-        bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
-        raise ValueError(f"{_name(where)}: {name} of shape {np.shape(x)} holds {bad} NaN or infinite value(s)")
+def check_gradient(layer, key):
+    """``layer.grads[key]``, refused unless it matches ``layer.params[key]`` in shape and dtype.
 
-
-def check_same_shape(a, b, where, names=("output", "target")):
-    """Raise ``ValueError`` unless ``b`` has exactly the shape of ``a`` (an array or a shape tuple)."""
-    shape = a if isinstance(a, tuple) else a.shape
-    if shape != b.shape:
-        raise ValueError(
-            f"{_name(where)}: {names[1]} has shape {b.shape}, expected {shape} (the shape of the {names[0]}); "
-            "shapes must match exactly, numpy would broadcast them into a wrong answer"
-        )
+    A gradient of another shape would broadcast into a wrong update; a
+    parameter replaced by hand (``layer.params["W"] = W.astype(np.float32)``)
+    no longer matches the gradient the layer computes.
+    """
+    p, g = layer.params[key], layer.grads.get(key)
+    if type(g) is np.ndarray and type(p) is np.ndarray and g.shape == p.shape and g.dtype == p.dtype \
+            and p.dtype in FLOAT_DTYPES:
+        return g
+    if not isinstance(p, np.ndarray) or p.dtype not in FLOAT_DTYPES:
+        got = f"dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
+        raise ValueError(f"{layer!r}: parameter {key!r} must be a float32 or float64 array, got {got}")
+    got = "none" if not isinstance(g, np.ndarray) else f"shape {g.shape}, dtype {g.dtype}"
+    raise ValueError(
+        f"{layer!r}: parameter {key!r} has shape {p.shape}, dtype {p.dtype}, but its gradient has {got}; "
+        "a gradient must match its parameter (and a parameter replaced by hand must keep the shape and dtype "
+        "of grads[key]: assign into it with params[key][...] = new, or replace grads[key] too)"
+    )

@@ -3,8 +3,12 @@
 Every function that draws random numbers takes ``rng``, a
 ``numpy.random.Generator``, so a chapter run twice sees the same data.
 Inputs are returned batch first: ``x`` has shape ``(N, D)``.
-(MNIST lives in ``bplib.mnist``.)
+The data sets are the book's: the sine curve of chapter 5, the sine boundary
+and the two spirals of chapter 6, and the 5,000 embedded MNIST digits of
+chapter 7 (``load_digits``; full MNIST is the course's, ``bplib.course``).
 """
+
+from pathlib import Path
 
 import numpy as np
 
@@ -143,3 +147,67 @@ def train_test_split(x, t, test_fraction, rng):
     n_test = min(len(x) - 1, max(1, int(round(test_fraction * len(x)))))  # neither part empty
     test, train = order[:n_test], order[n_test:]
     return x[train], t[train], x[test], t[test]
+
+
+one_hot_rows = one_hot  # load_digits's argument one_hot hides the function inside it
+MNIST_EMBEDDED_FILE = "mnist_5k.npz"
+MNIST_TRAIN_PER_DIGIT = 400  # of the 500 images of each digit; the other 100 are the test set
+
+
+def mnist_embedded_path():
+    """Where the embedded digits live: ``embedded/mnist_5k.npz`` inside the package."""
+    return Path(__file__).resolve().parent / "embedded" / MNIST_EMBEDDED_FILE
+
+
+def load_digits(flat=True, one_hot=False, dtype=np.float64):
+    """The 5,000 MNIST digits shipped with the book, as ``(x_train, y_train, x_test, y_test)``.
+
+    The first 400 images of each digit are the training set (4,000 images),
+    the other 100 the test set (1,000); both interleave the digits 0, 1, ..., 9,
+    0, 1, ... Pixels are scaled to [0, 1] in ``dtype``.
+
+    Parameters
+    ----------
+    flat : bool
+        Images as rows of 784 pixels ``(N, 784)`` (True) or as ``(N, 28, 28)``.
+    one_hot : bool
+        Labels as one-hot rows ``(N, 10)`` in ``dtype`` (True) or int64 ``(N,)``.
+    dtype : float32 or float64
+    """
+    for name, value in (("flat", flat), ("one_hot", one_hot)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"load_digits: {name} must be True or False, got {value!r}")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"load_digits: dtype must be float32 or float64, got {dtype!r}") from None
+    if dtype.type not in (np.float32, np.float64):
+        raise TypeError(f"load_digits: dtype must be float32 or float64, got {dtype}")
+    path = mnist_embedded_path()
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"load_digits: the embedded MNIST digits {path} are missing. They are package data of bplib "
+            "(bplib/embedded/mnist_5k.npz); reinstall bplib with pip, or recreate the file "
+            "with tools/make_mnist_subset.py"
+        )
+    with np.load(path) as archive:
+        images, labels = archive["images"], archive["labels"]
+    if images.shape[1:] != (28, 28) or labels.shape != images.shape[:1]:
+        raise ValueError(f"load_digits: {path} holds images {images.shape} and labels {labels.shape}")
+    train, test = [], []
+    for digit in range(10):
+        where = np.flatnonzero(labels == digit)
+        train.append(where[:MNIST_TRAIN_PER_DIGIT])
+        test.append(where[MNIST_TRAIN_PER_DIGIT:])
+    # Column-major ravel of a (digit, rank) table interleaves the digits: 0, 1, ..., 9, 0, 1, ...
+    train, test = np.array(train).ravel(order="F"), np.array(test).ravel(order="F")
+
+    def pixels(x):
+        x = x.astype(dtype) / dtype.type(255)
+        return x.reshape(len(x), -1) if flat else x
+
+    def targets(y):
+        y = y.astype(np.int64)
+        return one_hot_rows(y, 10).astype(dtype, copy=False) if one_hot else y
+
+    return pixels(images[train]), targets(labels[train]), pixels(images[test]), targets(labels[test])

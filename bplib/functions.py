@@ -1,5 +1,9 @@
 """Elementwise activation functions, their derivatives, and a stable softmax.
 
+Chapter 1 introduces the sigmoid, chapter 3 derives every derivative here
+(:math:`f'(z)` from the pre-activation and from the output), chapter 6 the
+softmax.
+
 Two kinds of derivative appear in backprop code, and mixing them up is the most
 common bug there is:
 

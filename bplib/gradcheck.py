@@ -15,19 +15,17 @@ order ``h**4``, so a step of ``1e-4`` keeps truncation negligible while
 cutting rounding a hundredfold, at twice the cost. Near a ReLU kink a larger
 step is riskier: both probes must stay on one side of every ``z = 0``.
 
-What can be checked:
+``check_network`` checks a network with a loss, ``check_layer`` any object with
+``forward`` and ``backward``, ``check_function`` a hand-written
+``loss_and_grads(params, ...)``, and ``check_step`` the update a training step
+actually makes (a flipped sign, weights updated too early). Each returns a dict
+from name to relative error; ``error_table`` prints such dicts side by side and
+``assert_gradients_ok`` turns one into a test.
+``diagnose`` says what kind of wrong a gradient is: a scale error (a missing
+:math:`1/N`) points the right way, a sign error the opposite way.
 
-* ``check_network``: a bplib ``Network`` with a loss;
-* ``check_layer``: any object with ``forward(x, training=...)`` and ``backward(dout)``;
-* ``check_function``: any hand-written ``loss_and_grads(params, ...)`` returning
-  ``(loss, grads)`` for a dict of parameter arrays;
-* ``check_step``: the update a training step actually makes, divided by the
-  learning rate, against the gradient at the weights before the step. This
-  catches bugs that live in the update rule (a flipped sign, weights updated
-  too early) rather than in the gradient.
-
-Each returns a dict from name to relative error; ``error_table`` prints such
-dicts side by side and ``assert_gradients_ok`` turns one into a test.
+Chapter 2 derives the central difference and the relative error, chapter 8
+(the bug clinic) uses every check here.
 """
 
 from typing import NamedTuple

@@ -1,26 +1,38 @@
 """Layers: the pieces a network is made of, each with a forward and a backward pass.
 
-The contract every layer keeps (see DESIGN.md):
+Chapter 1 derives the forward pass of ``Dense`` and the activations, chapter 2
+their backward pass (BP1 to BP4), chapter 3 the activations' derivatives, and
+chapter 7 ``Dropout``. The contract every layer keeps, bplib's and a reader's
+alike (DESIGN.md):
 
 * Arrays are batch first: an input batch has shape ``(N, D_in)``.
 * ``params`` and ``grads`` are two dicts with the same keys (``"W"``, ``"b"``);
   layers without parameters have two empty dicts.
 * ``forward(x, training=False)`` returns the output and caches only what
   ``backward`` needs.
-* ``backward(dout)`` takes dL/d(output), returns dL/d(input) (``dx``) and writes
-  the parameter gradients into ``grads``. It never changes ``dout`` in place.
+* ``backward(dout)`` takes dL/d(output), returns dL/d(input) (``dx``) and puts
+  the parameter gradients in ``grads``, writing into the arrays or assigning
+  new ones (an optimiser reads ``grads[key]`` when it steps). It never changes
+  ``dout`` in place.
 * ``frozen`` is the set of parameter names an optimiser must leave alone.
+
+Each public method checks its input in one line before any arithmetic (a layer
+is often called on its own, in a chapter or a test); the lines after it are
+the equations. The notation is the book's: for layer :math:`l`,
+:math:`z^{(l)} = a^{(l-1)} W^{(l)} + b^{(l)}` and :math:`a^{(l)} = f(z^{(l)})`,
+with :math:`\\delta^{(l)} = \\partial \\mathcal{L} / \\partial z^{(l)}`.
 """
 
 import numpy as np
 
 from . import functions as F
-from . import _checks
-from ._checks import as_float_array, check_batch, check_finite, check_positive_int
+from ._checks import as_float_array, check_batch, check_gradient, check_like, check_positive_int
 
 
 class Layer:
     """Base class: no parameters, and the bookkeeping every layer shares."""
+
+    out_shape = None  # the shape of the last output, which backward's dout must have (None before forward)
 
     def __init__(self, name=None):
         self.name = name
@@ -55,81 +67,43 @@ class Layer:
         self.frozen.difference_update(names or tuple(self.params))
         return self
 
-    def _check_params(self):
+    def check_params(self):
         """Refuse parameters that no longer match their gradients (a parameter swapped by hand).
 
         ``layer.params["W"] = W.astype(np.float32)`` on a float64 layer would
-        otherwise fail deep inside numpy ("output array is not acceptable") or,
-        with a new shape, compute with the wrong array. Run by ``forward`` and
-        ``backward``, and once per call of ``bplib.fit``.
+        otherwise fail deep inside numpy or, with a new shape, compute with
+        the wrong array.
         """
         for key, p in self.params.items():
             g = self.grads.get(key)
-            if not isinstance(p, np.ndarray):
-                raise TypeError(f"{self!r}: parameter {key!r} must be a numpy array, got {type(p).__name__}")
-            if p.dtype.type not in (np.float32, np.float64):
-                raise ValueError(f"{self!r}: parameter {key!r} has dtype {p.dtype}; expected float32 or float64")
-            if not isinstance(g, np.ndarray) or g.shape != p.shape or g.dtype != p.dtype:
-                got = "none" if not isinstance(g, np.ndarray) else f"shape {g.shape}, dtype {g.dtype}"
-                raise ValueError(
-                    f"{self!r}: parameter {key!r} has shape {p.shape}, dtype {p.dtype}, but its gradient has {got}; "
-                    "a parameter replaced by hand must keep the shape and dtype of grads[key] "
-                    "(assign into it with params[key][...] = new, or replace grads[key] too)"
-                )
+            if type(g) is not np.ndarray or g.shape != p.shape or g.dtype != p.dtype:
+                check_gradient(self, key)  # raises, naming the layer and the parameter
 
-    def _fast(self, method):
-        """The bound method ``fit``'s inner loop calls for ``method`` ("forward" or "backward").
-
-        bplib's own layers split each pass into a public method, which checks
-        its input, and ``_forward`` / ``_backward``, which only compute.
-        ``fit`` checks the data once per call and then calls the computing half
-        directly. A subclass that overrides the public method itself (a
-        reader's own layer, say) keeps its override: then the public method is
-        returned.
-        """
-        owner = next(cls for cls in type(self).__mro__ if method in vars(cls))
-        if owner.__module__ == __name__ and hasattr(self, "_" + method):
-            return getattr(self, "_" + method)
-        return getattr(self, method)
-
-    def _where(self, method):
-        """A function naming ``self.method`` for error messages, called only when one is raised."""
-        return lambda: f"{self!r}.{method}"
-
-    def _check_dout(self, dout, expected_shape):
-        dout = as_float_array(dout, self._where("backward"), "dout")
-        if dout.shape != expected_shape:
-            raise ValueError(
-                f"{self!r}.backward: dout has shape {dout.shape}, expected {expected_shape} "
-                "(the shape of this layer's last output)"
-            )
-        if not getattr(_checks._state, "depth", 0):  # inside a network, the gradient comes from bplib's own loss
-            check_finite(dout, self._where("backward"), "dout")
-        return dout
-
-    def _cached(self, value):
-        if value is None:
+    def check_dout(self, dout):
+        """``dout`` checked: a finite float array of exactly ``out_shape``; ``RuntimeError`` before forward."""
+        if self.out_shape is None:
             raise RuntimeError(f"{self!r}.backward called before forward")
-        return value
+        return check_like(dout, self.out_shape, (self, "backward"), "dout", "the shape of this layer's last output")
 
 
 INITIALISERS = ("normal", "xavier", "glorot", "he", "zeros")
 
 
 class Dense(Layer):
-    """A fully connected layer ``z = x @ W + b``.
+    """A fully connected layer :math:`z = x W + b`.
 
     Parameters
     ----------
     n_in, n_out : int
         Input and output widths; ``W`` has shape ``(n_in, n_out)`` and ``b``
-        shape ``(n_out,)``. (Texts that write ``z = W x + b`` with column
+        shape ``(n_out,)``. (Texts that write :math:`z = W x + b` with column
         vectors store the transpose of this ``W``.)
     init : {"xavier", "glorot", "he", "normal", "zeros"}
         How to draw ``W``: Glorot/Xavier uniform with limit
-        ``sqrt(6 / (n_in + n_out))`` (good for sigmoid and tanh), He normal with
-        standard deviation ``sqrt(2 / n_in)`` (good for ReLU), a small normal
-        with standard deviation ``scale``, or zeros. ``b`` starts at zero.
+        :math:`\\sqrt{6 / (n_{in} + n_{out})}` (good for sigmoid and tanh), He
+        normal with standard deviation :math:`\\sqrt{2 / n_{in}}` (good for
+        ReLU), a small normal with standard deviation ``scale``, or zeros.
+        ``b`` starts at zero.
     rng : numpy.random.Generator
         Source of randomness; required for every random ``init``.
     scale : float
@@ -188,69 +162,51 @@ class Dense(Layer):
     def n_out(self):
         return self.params["W"].shape[1]
 
+    @property
+    def out_shape(self):
+        return None if self._x is None else (self._x.shape[0], self.params["W"].shape[1])
+
     def __repr__(self):
         return f"Dense({self.n_in}->{self.n_out})"
 
-    def _check_params(self):
-        super()._check_params()
-        W, b = self.params["W"], self.params["b"]
-        if W.ndim != 2 or b.shape != (W.shape[1],) or b.dtype != W.dtype:
-            raise ValueError(
-                f"{self!r}: parameter 'b' has shape {b.shape}, dtype {b.dtype}; expected ({W.shape[1]},) "
-                f"and the dtype of W, {W.dtype}"
-            )
-
     def forward(self, x, training=False):
-        """``z = x @ W + b`` for a batch ``x`` of shape ``(N, n_in)``; returns ``(N, n_out)``."""
-        self._check_params()
-        return self._forward(check_batch(x, self._where("forward"), self.n_in), training)
-
-    def _forward(self, x, training=False):
-        W = self.params["W"]
-        if x.dtype != W.dtype:
-            x = x.astype(W.dtype)
-        self._x = x  # backward needs the input for dW = x^T delta
-        z = x @ W
-        z += self.params["b"]  # in place: one array for z, not two
-        return z
+        """:math:`z = x W + b` for a batch ``x`` of shape ``(N, n_in)``; returns ``z`` of shape ``(N, n_out)``."""
+        x = check_batch(x, (self, "forward"), self.n_in)
+        self.check_params()
+        W, b = self.params["W"], self.params["b"]
+        self._x = x.astype(W.dtype, copy=False)  # backward needs the input, for dW = x^T delta
+        return self._x @ W + b
 
     def backward(self, dout):
-        """Given ``delta = dL/dz`` of shape ``(N, n_out)``, store ``dW = x^T delta``,
-        ``db = sum_n delta_n`` and return ``dx = delta W^T`` of shape ``(N, n_in)``."""
-        return self.backward_params(dout) @ self.params["W"].T
-
-    def _backward(self, dout):
-        return self._backward_params(dout) @ self.params["W"].T
+        """Given :math:`\\delta = \\partial \\mathcal{L} / \\partial z` of shape ``(N, n_out)``, store
+        :math:`dW = x^T \\delta` and :math:`db = \\sum_n \\delta_n` and return :math:`dx = \\delta W^T`,
+        of shape ``(N, n_in)``."""
+        delta = self.backward_params(dout)
+        return delta @ self.params["W"].T
 
     def backward_params(self, dout):
-        """The parameter half of ``backward``: store ``dW`` and ``db``, skip ``dx``.
+        """The parameter half of ``backward``: store ``dW`` and ``db``, skip ``dx``; returns ``delta``.
 
-        A network's first layer needs no ``dx`` (nothing below it learns), so
-        ``Network.train_step`` calls this instead of ``backward``. Returns
-        ``delta`` (``dout`` checked, in the layer's dtype).
+        A network's first layer needs no ``dx`` (nothing below it learns), and
+        in a 784-128-10 network that one product is half the backward pass's
+        arithmetic, so ``Network.backward(dout, input_grad=False)`` calls this
+        on a first layer that is a ``Dense``.
         """
-        x = self._cached(self._x)
-        self._check_params()
-        return self._backward_params(self._check_dout(dout, (x.shape[0], self.n_out)))
-
-    def _backward_params(self, delta):
-        x = self._x
-        if delta.dtype != x.dtype:
-            delta = delta.astype(x.dtype)
-        # Written into the existing buffers. np.dot rather than np.matmul: for a
-        # batch of one, x^T delta is an outer product, which np.matmul computes
-        # several times more slowly.
-        np.dot(x.T, delta, out=self.grads["W"])
+        self.check_params()
+        delta = self.check_dout(dout).astype(self._x.dtype, copy=False)
+        # Written into the existing arrays. np.dot rather than @: for a batch of
+        # one, x^T delta is an outer product, which @ computes several times more slowly.
+        np.dot(self._x.T, delta, out=self.grads["W"])
         delta.sum(axis=0, out=self.grads["b"])
         return delta
 
 
 class Activation(Layer):
-    """An elementwise activation ``a = f(z)`` with no parameters.
+    """An elementwise activation :math:`a = f(z)` with no parameters.
 
-    It caches its output ``a`` and takes the derivative from it
-    (``f'(z)`` written in terms of ``a``), so ``backward(dout)`` returns
-    ``dout * f'(z)``. Subclasses name the function.
+    It caches its output ``a`` and takes the derivative from it (:math:`f'(z)`
+    written in terms of ``a``), so ``backward(dout)`` returns
+    :math:`dout \\odot f'(z)`. Subclasses name the function.
     """
 
     kind = None
@@ -260,47 +216,41 @@ class Activation(Layer):
         self.f, self.grad_from_z, self.grad_from_output = F.ACTIVATIONS[self.kind]
         self._a = None
 
-    def forward(self, x, training=False):
-        return self._forward(check_batch(x, self._where("forward")), training)
+    @property
+    def out_shape(self):
+        return None if self._a is None else self._a.shape
 
-    def _forward(self, z, training=False):
-        a = self.f(z)
-        self._a = a
-        return a
+    def forward(self, z, training=False):
+        z = check_batch(z, (self, "forward"))
+        self._a = self.f(z)  # backward needs the output: f'(z) is computed from a
+        return self._a
 
     def backward(self, dout):
-        a = self._cached(self._a)
-        return self._backward(self._check_dout(dout, a.shape))
-
-    def _backward(self, dout):
-        return dout * self.grad_from_output(self._a)
+        return self.check_dout(dout) * self.grad_from_output(self._a)
 
 
 class Sigmoid(Activation):
-    """``a = sigmoid(z)``; backward multiplies by ``a * (1 - a)``."""
+    """:math:`a = \\sigma(z)`; backward multiplies by :math:`a (1 - a)`."""
 
     kind = "sigmoid"
 
 
 class ReLU(Activation):
-    """``a = max(0, z)``; backward multiplies by 1 where ``a > 0`` and 0 elsewhere (0 at z = 0)."""
+    """:math:`a = \\max(0, z)`; backward multiplies by 1 where :math:`a > 0` and 0 elsewhere (0 at z = 0)."""
 
     kind = "relu"
 
 
 class Tanh(Activation):
-    """``a = tanh(z)``; backward multiplies by ``1 - a**2``."""
+    """:math:`a = \\tanh(z)`; backward multiplies by :math:`1 - a^2`."""
 
     kind = "tanh"
 
 
 class Identity(Activation):
-    """``a = z``; backward passes the gradient through unchanged."""
+    """:math:`a = z`; backward passes the gradient through unchanged."""
 
     kind = "identity"
-
-    def _backward(self, dout):
-        return dout.copy()
 
 
 ACTIVATION_LAYERS = {cls.kind: cls for cls in (Sigmoid, ReLU, Tanh, Identity)}
@@ -315,7 +265,7 @@ def activation(name):
 
 
 class Dropout(Layer):
-    """Inverted dropout: in training, zero each unit with probability ``p`` and scale the rest by ``1 / (1 - p)``.
+    """Inverted dropout: in training, zero each unit with probability ``p`` and scale the rest by :math:`1 / (1 - p)`.
 
     The scaling keeps the expected value of every unit the same in training
     and in evaluation, so evaluation (``training=False``) is the identity and
@@ -349,32 +299,23 @@ class Dropout(Layer):
         self.rng = rng
         self.fixed_mask = False
         self.mask = None
-        self._shape = None
 
     def __repr__(self):
         return f"Dropout(p={self.p})"
 
     def forward(self, x, training=False):
-        return self._forward(check_batch(x, self._where("forward")), training)
-
-    def _forward(self, x, training=False):
-        self._shape = x.shape
+        x = check_batch(x, (self, "forward"))
+        self.out_shape = x.shape
         if not training or self.p == 0.0:
-            self.mask = None  # identity: backward passes dout through
+            self.mask = None  # the identity: backward passes dout through
             return x
-        if self.fixed_mask:
-            if self.mask is None or self.mask.shape != x.shape:
-                raise ValueError(f"{self!r}.forward: fixed_mask is set but no mask of shape {x.shape} was drawn")
-        else:
+        if not self.fixed_mask:
             keep = self.rng.random(x.shape) >= self.p
             self.mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.p)
+        elif self.mask is None or self.mask.shape != x.shape:
+            raise ValueError(f"{self!r}.forward: fixed_mask is set but no mask of shape {x.shape} was drawn")
         return x * self.mask
 
     def backward(self, dout):
-        shape = self._cached(self._shape)
-        return self._backward(self._check_dout(dout, shape))
-
-    def _backward(self, dout):
-        if self.mask is None:
-            return dout.copy()
-        return dout * self.mask
+        dout = self.check_dout(dout)
+        return dout.copy() if self.mask is None else dout * self.mask

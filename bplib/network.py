@@ -1,40 +1,73 @@
-"""A sequential network: layers run forward in order and backward in reverse."""
+"""A sequential network: layers run forward in order and backward in reverse.
+
+Chapter 1 derives the forward pass through a stack of layers, chapter 2 the
+backward one: each layer turns :math:`\\partial \\mathcal{L} / \\partial a^{(l)}` into
+:math:`\\partial \\mathcal{L} / \\partial a^{(l-1)}` and stores its parameter
+gradients on the way. That reverse walk *is* backpropagation.
+
+Any object that keeps the layer contract (``forward``, ``backward``, ``params``,
+``grads``; see ``bplib.layers``) can be a layer here, a reader's own as well as
+bplib's.
+"""
 
 import numpy as np
 
-from ._checks import as_float_array, check_batch, check_finite, scanned_upstream
-from .layers import Dense, Dropout, Layer, activation
+from ._checks import check_batch, check_like
+from .layers import Activation, Dense, Dropout, activation
+
+
+def check_widths(layers):
+    """Raise ``ValueError`` where a layer's input width differs from the output width before it.
+
+    A layer states its widths with ``n_in`` and ``n_out`` (``Dense`` does).
+    Activations and dropout keep the width; after any other layer that states
+    no ``n_out`` the width is unknown, and the next layer is not checked.
+    """
+    width, j, before = None, None, None  # the known width, and the layer (number j) that set it
+    for i, layer in enumerate(layers):
+        n_in = getattr(layer, "n_in", None)
+        if n_in is not None and width is not None and n_in != width:
+            raise ValueError(f"Network: layer {j} {before!r} gives width {width} but layer {i} {layer!r} expects {n_in}")
+        if getattr(layer, "n_out", None) is not None:
+            j, before, width = i, layer, layer.n_out
+        elif not isinstance(layer, (Activation, Dropout)):
+            width = None
 
 
 class Network:
     """A stack of layers applied one after another.
 
     ``forward`` feeds each layer's output to the next; ``backward`` takes
-    dL/d(output of the last layer) and walks the layers in reverse, each one
-    turning the gradient of its output into the gradient of its input and
-    storing its parameter gradients on the way. That reverse walk *is*
-    backpropagation.
+    :math:`\\partial \\mathcal{L} / \\partial y` (y the last layer's output) and
+    walks the layers in reverse.
 
     Parameters
     ----------
-    layers : list of Layer
+    layers : list of layers
+        Each with ``forward(x, training)``, ``backward(dout)`` and the dicts
+        ``params`` and ``grads``.
     """
 
     def __init__(self, layers):
         layers = list(layers)
-        if not layers or not all(isinstance(layer, Layer) for layer in layers):
-            raise TypeError(f"Network: expected a non-empty list of layers, got {layers!r}")
-        widths = [(i, layer) for i, layer in enumerate(layers) if isinstance(layer, Dense)]
-        for (i, a), (j, b) in zip(widths, widths[1:]):
-            if a.n_out != b.n_in:
-                raise ValueError(f"Network: layer {i} {a!r} gives width {a.n_out} but layer {j} {b!r} expects {b.n_in}")
+        if not layers:
+            raise TypeError("Network: expected a non-empty list of layers, got []")
         for i, layer in enumerate(layers):
-            if layer.name is None:
+            if not (callable(getattr(layer, "forward", None)) and callable(getattr(layer, "backward", None))
+                    and isinstance(getattr(layer, "params", None), dict) and isinstance(getattr(layer, "grads", None), dict)):
+                raise TypeError(f"Network: layer {i} ({type(layer).__name__}) needs forward(x, training), backward(dout) "
+                                "and the dicts params and grads")
+        check_widths(layers)
+        for i, layer in enumerate(layers):
+            if getattr(layer, "name", None) is None:
                 layer.name = f"{type(layer).__name__.lower()}{i}"
+            if not hasattr(layer, "frozen"):
+                layer.frozen = set()  # what an optimiser leaves alone: nothing, for a layer that does not say
         names = [layer.name for layer in layers]
         if len(set(names)) != len(names):
             raise ValueError(f"Network: layer names must be unique, got {names}")
         self.layers = layers
+        self.out_shape = None
 
     @classmethod
     def mlp(cls, sizes, hidden="sigmoid", output="identity", rng=None, init=None, dropout=0.0, dtype=np.float64):
@@ -64,88 +97,51 @@ class Network:
 
     @property
     def n_in(self):
-        first = next((layer for layer in self.layers if isinstance(layer, Dense)), None)
-        return first.n_in if first is not None else None
+        """The input width, if the first layer states it (``Dense`` does), else None."""
+        return getattr(self.layers[0], "n_in", None)
 
     def forward(self, x, training=False):
-        """Run a batch ``x`` of shape ``(N, D_in)`` through every layer; returns the last output.
-
-        The input is checked in full once, here. Inside the network each layer
-        still checks the shape and dtype it receives, but skips the scan for
-        NaN and infinity (see ``bplib._checks.scanned_upstream``); the output is
-        scanned once instead, so weights that have blown up still raise a
-        ``ValueError`` rather than return NaN.
-        """
-        a = check_batch(x, f"{type(self).__name__}.forward", self.n_in)
-        with scanned_upstream():
-            for layer in self.layers:
-                a = layer.forward(a, training=training)
-        check_finite(a, f"{type(self).__name__}.forward", "output")
-        self._out_shape = a.shape
+        """Run a batch ``x`` of shape ``(N, D_in)`` through every layer; returns the last output."""
+        a = check_batch(x, "Network.forward", self.n_in)
+        for layer in self.layers:
+            a = layer.forward(a, training=training)
+        self.out_shape = a.shape
         return a
 
     __call__ = forward
 
     def backward(self, dout, input_grad=True):
-        """Backpropagate ``dout = dL/d(output)``; fills every layer's ``grads`` and returns dL/dx.
+        """Backpropagate ``dout`` :math:`= \\partial \\mathcal{L} / \\partial y`; fills every layer's
+        ``grads`` and returns :math:`\\partial \\mathcal{L} / \\partial x`.
 
-        With ``input_grad=False`` it returns None and, when the first layer is a
-        plain :class:`Dense`, skips that layer's ``dx = delta @ W.T``: training
-        needs the gradient of every weight but never that of the input, and in
-        a 784-128-10 network that one product is half the backward pass's arithmetic.
+        With ``input_grad=False`` it returns None, and a first layer that is
+        bplib's own ``Dense`` skips :math:`dx = \\delta W^T` (``Dense.backward_params``):
+        training needs the gradient of every weight but never that of the
+        input. Every other layer, a subclass of ``Dense`` included, runs its
+        own ``backward``.
         """
-        dout = as_float_array(dout, f"{type(self).__name__}.backward", "dout")
-        expected = getattr(self, "_out_shape", None)
-        if expected is None:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        if dout.shape != expected:
-            raise ValueError(f"{type(self).__name__}.backward: dout has shape {dout.shape}, expected {expected} "
-                             "(the shape of the last output)")
-        check_finite(dout, f"{type(self).__name__}.backward", "dout")  # once: the layers skip this scan
-        first, rest = self.layers[0], self.layers[1:]
-        with scanned_upstream():
-            for layer in reversed(rest):
-                dout = layer.backward(dout)
-            if not input_grad and type(first) is Dense:  # a subclass may have its own backward
-                first.backward_params(dout)
-                return None
-            dx = first.backward(dout)
+        if self.out_shape is None:
+            raise RuntimeError("Network.backward called before forward")
+        dout = check_like(dout, self.out_shape, "Network.backward", "dout", "the shape of the last output")
+        for layer in reversed(self.layers[1:]):
+            dout = layer.backward(dout)
+        first = self.layers[0]
+        if not input_grad and type(first) is Dense:
+            first.backward_params(dout)
+            return None
+        dx = first.backward(dout)
         return dx if input_grad else None
 
     def train_step(self, x, t, loss):
         """Forward in training mode, the loss, and backward: returns the loss value.
 
-        After it, every layer's ``grads`` holds the gradient of this batch's loss.
-        (The gradient with respect to ``x`` itself is not computed: see ``backward``.)
+        After it, every layer's ``grads`` holds the gradient of this batch's
+        loss; the gradient with respect to ``x`` itself is not computed (see
+        ``backward``). ``fit`` runs this and the optimiser's ``step``, nothing else.
         """
-        x = check_batch(x, f"{type(self).__name__}.train_step", self.n_in)
         value = loss.forward(self.forward(x, training=True), t)
         self.backward(loss.backward(), input_grad=False)
         return value
-
-    def _check_params(self):
-        """Every layer's parameters still match their gradients (see ``Layer._check_params``)."""
-        for layer in self.layers:
-            layer._check_params()
-
-    def _training_plan(self):
-        """The bound methods one training step calls, in order, for ``fit``'s inner loop.
-
-        Returns ``(forwards, backwards)``: ``forwards`` run the layers in
-        order, ``backwards`` in reverse, the first layer's entry computing only
-        its parameter gradients when it is a plain :class:`Dense` (as in
-        ``train_step``). For bplib's own layers these are the computing halves
-        (``_forward``, ``_backward``) without the input checks: ``fit`` has
-        checked the data once, and inside the network every array is one that
-        bplib made from it. It is rebuilt whenever ``fit`` hands control to
-        the caller (a callback may swap a layer's parameters).
-        """
-        forwards = [layer._fast("forward") for layer in self.layers]
-        backwards = [layer._fast("backward") for layer in reversed(self.layers)]
-        first = self.layers[0]
-        if type(first) is Dense:
-            backwards[-1] = first._backward_params
-        return forwards, backwards
 
     def parameters(self):
         """List of ``(name, layer, key)`` for every parameter, e.g. ``("dense0.W", layer, "W")``."""

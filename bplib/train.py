@@ -1,4 +1,11 @@
-"""The training loop: mini-batches, shuffling, a per-epoch history, a progress bar, callbacks."""
+"""The training loop: mini-batches, shuffling, a per-epoch history, a progress bar, callbacks.
+
+Chapter 5 builds this loop by hand, and ``fit`` is that loop: for every batch,
+``network.train_step`` (forward, loss, backward) and ``optimizer.step``, the
+same public calls a reader makes, and nothing else. Around it ``fit`` checks
+the data once, records the loss and metrics every few epochs, and stops when
+the numbers stop being finite.
+"""
 
 import contextlib
 import sys
@@ -6,9 +13,7 @@ import time
 
 import numpy as np
 
-from ._checks import check_batch, check_positive_int
-from .layers import Dense
-from .optim import SGD
+from ._checks import NonFiniteError, check_batch, check_positive_int
 
 
 def accuracy(y, t):
@@ -31,9 +36,9 @@ class History(dict):
     Keys: ``epoch``, ``loss`` and one per metric, each with a ``val_`` twin when
     validation data is given, and ``seconds`` (training time so far).
 
-    Divergence. When the weights or the recorded loss become NaN or infinite,
-    ``fit`` stops at the end of that epoch and returns the history so far: every
-    record in it is finite, and
+    Divergence. When the weights, the outputs or the recorded loss become NaN
+    or infinite, ``fit`` stops in that epoch and returns the history so far:
+    every record in it is finite, and
 
     * ``history.diverged`` is True,
     * ``history.diverged_at`` is the epoch in which it happened (None otherwise),
@@ -69,38 +74,70 @@ class History(dict):
         """The latest record of every key, as a plain dict."""
         return {key: values[-1] for key, values in self.items() if values}
 
+    def append(self, record):
+        """Add one record (a dict with a value for every key)."""
+        for key, value in record.items():
+            self.setdefault(key, []).append(value)
 
-def _evaluate(forward, loss_value, x, t, t_loss, metrics, batch_size):
-    """Loss and metrics in chunks of ``batch_size`` rows; returns ``(result dict, all outputs)``.
+    def stop(self, epoch, what):
+        """Mark the run as diverged in ``epoch``: ``what`` became NaN or infinite."""
+        kept = self["epoch"]
+        self.diverged_at = epoch
+        self.divergence = (f"{what} became NaN or infinite in epoch {epoch}; the history keeps the {len(kept)} "
+                           "record(s) before it" + (f" (epochs {kept[0]} to {kept[-1]})" if kept else ""))
 
-    ``forward`` and ``loss_value`` are the checked public methods for ``evaluate``
-    and the computing halves for ``fit`` (whose data are checked once);
-    ``t`` goes to the metrics, ``t_loss`` (the same targets, converted by the
-    loss) to the loss.
+
+def check_targets(t, n, where):
+    """``t`` as an array with one row per input (``n`` rows); what a row must hold is the loss's to check."""
+    if isinstance(t, (list, tuple)):
+        t = np.asarray(t)
+    if not isinstance(t, np.ndarray):
+        raise TypeError(f"{where}: targets must be a numpy array, got {type(t).__name__}")
+    if t.ndim == 0 or t.shape[0] != n:
+        got = "a 0-d array" if t.ndim == 0 else f"{t.shape[0]} targets"
+        raise ValueError(f"{where}: {got} for {n} inputs; shapes {t.shape} and ({n}, ...)")
+    return t
+
+
+def check_data(network, loss, x, t, where, name="x"):
+    """``(x, t)`` checked as data for ``network`` and ``loss``, before anything runs on them.
+
+    The width of the output comes from one row run through the network in
+    evaluation mode (nothing is drawn, no weight changes); the loss then checks
+    every target against it at once.
     """
-    n = x.shape[0]
-    outputs, total = [], 0.0
-    for start in range(0, n, batch_size):
-        y = forward(x[start : start + batch_size])
-        total += loss_value(y, t_loss[start : start + batch_size]) * y.shape[0]
-        outputs.append(y)
-    y = np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
-    result = {"loss": total / n}
-    for name, metric in (metrics or {}).items():
-        result[name] = metric(y, t)
-    return result, y
+    x = check_batch(x, where, network.n_in, name=name)
+    t = check_targets(t, x.shape[0], where)
+    width = network.forward(x[:1]).shape[1]
+    loss.check_targets(t, (x.shape[0], width), where)
+    return x, t
 
 
 def evaluate(network, loss, x, t, metrics=None, batch_size=10_000):
-    """Loss and metrics of ``network`` on ``(x, t)`` in evaluation mode (no dropout).
+    """Loss and metrics of ``network`` on ``(x, t)`` in evaluation mode (no dropout), as a dict.
 
     Large sets are run in chunks of ``batch_size`` rows to bound memory; the
     loss is averaged with each chunk weighted by its size.
     """
     x = check_batch(x, "evaluate", network.n_in, name="x")
-    _check_targets(t, x.shape[0], "evaluate")
+    t = check_targets(t, x.shape[0], "evaluate")
     check_positive_int(batch_size, "evaluate", "batch_size")
-    return _evaluate(network.forward, loss.forward, x, t, t, metrics, batch_size)[0]
+    outputs, total = [], 0.0
+    for start in range(0, len(x), batch_size):
+        y = network.forward(x[start : start + batch_size])
+        total += loss.forward(y, t[start : start + batch_size]) * len(y)
+        outputs.append(y)
+    y = np.concatenate(outputs)
+    return {"loss": total / len(x), **{name: metric(y, t) for name, metric in (metrics or {}).items()}}
+
+
+def batches(x, t, batch_size, rng=None):
+    """The data in batches of ``batch_size`` rows (the last may be smaller), in an order shuffled by ``rng``."""
+    if rng is not None:
+        order = rng.permutation(len(x))
+        x, t = x[order], t[order]
+    for start in range(0, len(x), batch_size):
+        yield x[start : start + batch_size], t[start : start + batch_size]
 
 
 class ProgressBar:
@@ -122,17 +159,6 @@ class ProgressBar:
         end = "\n" if done >= self.total else ""
         self.stream.write(f"\r[{bar}] {done}/{self.total} {text}{end}")
         self.stream.flush()
-
-
-def _check_targets(t, n, where):
-    if isinstance(t, (list, tuple)):
-        t = np.asarray(t)
-    if not isinstance(t, np.ndarray):
-        raise TypeError(f"{where}: targets must be a numpy array, got {type(t).__name__}")
-    if t.ndim == 0 or t.shape[0] != n:
-        got = "a 0-d array" if t.ndim == 0 else f"{t.shape[0]} targets"
-        raise ValueError(f"{where}: {got} for {n} inputs; shapes {t.shape} and ({n}, ...)")
-    return t
 
 
 _controller = None
@@ -168,34 +194,40 @@ def blas_threads(n):
 _blas_context = blas_threads  # fit's argument of the same name hides the function inside fit
 
 
-def _all_finite(network):
-    return all(np.isfinite(p).all() for layer in network.layers for p in layer.params.values())
+def all_finite(network):
+    """Whether every parameter of ``network`` is finite."""
+    return all(np.isfinite(layer.params[key]).all() for _, layer, key in network.parameters())
 
 
-def fit(
-    network,
-    loss,
-    optimizer,
-    x,
-    t,
-    epochs,
-    batch_size=None,
-    rng=None,
-    shuffle=True,
-    validation=None,
-    metrics=None,
-    eval_every=1,
-    progress=False,
-    callbacks=(),
-    blas_threads=1,
-):
+def record_epoch(network, loss, x, t, validation, metrics):
+    """The history's record of one epoch: loss and metrics on the training data, ``val_`` ones on ``validation``.
+
+    Returns ``(record, None)``, or ``(None, what)`` when ``what`` became NaN or infinite.
+    """
+    record = {}
+    for prefix, data, what in (("", (x, t), "training"), ("val_", validation, "validation")):
+        if data is None:
+            continue
+        try:
+            result = evaluate(network, loss, *data, metrics=metrics)
+        except NonFiniteError:
+            result = {"loss": np.nan}
+        if not np.isfinite(result["loss"]):
+            return None, f"the outputs or the loss on the {what} data"
+        record.update({prefix + key: value for key, value in result.items()})
+    return record, None
+
+
+def fit(network, loss, optimizer, x, t, epochs, batch_size=None, rng=None, shuffle=True, validation=None,
+        metrics=None, eval_every=1, progress=False, callbacks=(), blas_threads=1):
     """Train ``network`` on ``(x, t)`` and return its :class:`History`.
 
     Parameters
     ----------
     network : Network
-    loss : MSE, SoftmaxCrossEntropy or BinaryCrossEntropy
-    optimizer : SGD
+    loss : Loss
+        ``MSE``, ``SoftmaxCrossEntropy``, ``BinaryCrossEntropy`` or a reader's own.
+    optimizer : SGD, Adam, or anything with ``step(network)``
     x : ndarray of shape (N, D_in)
     t : ndarray of targets, N rows
     epochs : int
@@ -222,18 +254,10 @@ def fit(
 
     Returns
     -------
-    History. If the weights or the loss become NaN or infinite, training stops
-    after that epoch and the history keeps every finite record before it, with
-    ``history.diverged`` True (see :class:`History`). Nothing is raised.
-
-    Notes
-    -----
-    Everything that does not change from one step to the next is checked once,
-    before the first update: the data and targets (shapes, dtypes, NaN, label
-    ranges), the arguments, and that every parameter still matches its
-    gradient. A refused call changes nothing. The steps then run the layers'
-    computing halves directly (see ``Network._training_plan``), and the checks
-    run again after every callback, which may change the network.
+    History. If the weights, the outputs or the loss become NaN or infinite,
+    training stops in that epoch and the history keeps every finite record
+    before it, with ``history.diverged`` True (see :class:`History`). Nothing
+    is raised for that; bad arguments raise before the first step.
     """
     from .losses import Loss
     from .network import Network
@@ -244,115 +268,49 @@ def fit(
         raise TypeError(f"fit: loss must be a bplib Loss (MSE, SoftmaxCrossEntropy, ...), got {type(loss).__name__}")
     if not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"fit: optimizer must have a step(network) method, got {type(optimizer).__name__}")
-    x = check_batch(x, "fit", network.n_in, name="x")
-    n = x.shape[0]
-    t = _check_targets(t, n, "fit")
     check_positive_int(epochs, "fit", "epochs")
-    check_positive_int(batch_size, "fit", "batch_size", allow_none=True)
+    batch_size = check_positive_int(batch_size, "fit", "batch_size", allow_none=True)
     check_positive_int(eval_every, "fit", "eval_every")
-    batch_size = n if batch_size is None else int(batch_size)
     if shuffle and not isinstance(rng, np.random.Generator):
         raise TypeError("fit: shuffle=True needs rng=numpy.random.default_rng(seed) (or pass shuffle=False)")
     if metrics is not None and not (isinstance(metrics, dict) and all(callable(m) for m in metrics.values())):
         raise TypeError(f"fit: metrics must be a dict from name to function(y, t), got {type(metrics).__name__}")
     if not all(callable(c) for c in callbacks):
         raise TypeError("fit: every callback must be callable as f(epoch, network, history)")
+    if validation is not None and not (isinstance(validation, (tuple, list)) and len(validation) == 2):
+        raise TypeError(f"fit: validation must be a pair (x_val, t_val), got {type(validation).__name__}")
+    x, t = check_data(network, loss, x, t, "fit")
     if validation is not None:
-        if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
-            raise TypeError(f"fit: validation must be a pair (x_val, t_val), got {type(validation).__name__}")
-        x_val, t_val = validation
-        x_val = check_batch(x_val, "fit", network.n_in, name="validation x")
-        t_val = _check_targets(t_val, x_val.shape[0], "fit (validation)")
-    network._check_params()
-    # The width of the output, without changing anything: one row through the
-    # network in evaluation mode (no dropout mask is drawn). Then every target
-    # is checked once, here, instead of at every step.
-    k = network.forward(x[:1]).shape[1]
-    targets, delta = loss._fast()
-    t_loss = targets(t, (n, k), "fit") if targets else t
-    if validation is not None:
-        t_val_loss = targets(t_val, (x_val.shape[0], k), "fit (validation)") if targets else t_val
-    first = network.layers[0]
-    if isinstance(first, Dense) and x.dtype != first.params["W"].dtype:
-        x = x.astype(first.params["W"].dtype)  # once, rather than in every step
-    # A shuffled copy per epoch, sliced into batches, is faster than gathering
-    # every batch by index; for large sets, gather instead, to spare the memory.
-    copy_per_epoch = shuffle and x.nbytes + t_loss.nbytes <= 64 * 2**20
+        validation = check_data(network, loss, *validation, "fit (validation)", name="validation x")
 
-    def plan():
-        forwards, backwards = network._training_plan()
-        update = optimizer._plan(network) if isinstance(optimizer, SGD) and type(optimizer).step is SGD.step \
-            else (lambda: optimizer.step(network))
-        return forwards, backwards, update
-
-    def predict(forwards):
-        def run(xb):
-            for forward in forwards:
-                xb = forward(xb, False)
-            return xb
-        return run
-
-    loss_value = loss._forward if targets else loss.forward
     history = History(epoch=[], seconds=[])
     bar = ProgressBar(epochs) if progress else None
     elapsed = 0.0
-    # Overflow and NaN are watched below (the run stops and says so), not warned about at every step.
+    # Overflow is watched (the run stops and says so), not warned about at every step.
     with _blas_context(blas_threads), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        forwards, backwards, update = plan()
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            if shuffle:
-                order = rng.permutation(n)
-                if copy_per_epoch:
-                    xs, ts = x[order], t_loss[order]
-            else:
-                xs, ts = x, t_loss
-            for begin in range(0, n, batch_size):
-                if shuffle and not copy_per_epoch:
-                    idx = order[begin : begin + batch_size]
-                    a, tb = x[idx], t_loss[idx]
-                else:
-                    a, tb = xs[begin : begin + batch_size], ts[begin : begin + batch_size]
-                for forward in forwards:
-                    a = forward(a, True)
-                d = delta(a, tb)
-                for backward in backwards:
-                    d = backward(d)
-                update()
+            try:
+                for x_batch, t_batch in batches(x, t, batch_size or len(x), rng if shuffle else None):
+                    network.train_step(x_batch, t_batch, loss)
+                    optimizer.step(network)
+            except NonFiniteError:  # the data were finite: the training itself made a NaN or an infinity
+                history.stop(epoch, "the weights or the outputs")
+                break
             elapsed += time.perf_counter() - start
-            if not _all_finite(network):
-                history.diverged_at = epoch
-                history.divergence = f"the weights became NaN or infinite in epoch {epoch}"
+            if not all_finite(network):
+                history.stop(epoch, "the weights")
                 break
             if epoch % eval_every == 0 or epoch == epochs:
-                run = predict(forwards)
-                record = {"epoch": epoch, "seconds": elapsed}
-                result, y = _evaluate(run, loss_value, x, t, t_loss, metrics, 10_000)
-                bad = [] if np.isfinite(y).all() and np.isfinite(result["loss"]) else ["training"]
-                record.update(result)
-                if validation is not None:
-                    val, y_val = _evaluate(run, loss_value, x_val, t_val, t_val_loss, metrics, 10_000)
-                    if not (np.isfinite(y_val).all() and np.isfinite(val["loss"])):
-                        bad.append("validation")
-                    record.update({f"val_{key}": value for key, value in val.items()})
-                if bad:
-                    history.diverged_at = epoch
-                    history.divergence = (f"the outputs or the loss on the {' and '.join(bad)} data became NaN "
-                                          f"or infinite in epoch {epoch}")
+                record, what = record_epoch(network, loss, x, t, validation, metrics)
+                if record is None:
+                    history.stop(epoch, what)
                     break
-                for key, value in record.items():
-                    history.setdefault(key, []).append(value)
-                if callbacks:
-                    for callback in callbacks:
-                        callback(epoch, network, history)
-                    network._check_params()  # a callback may have swapped a parameter
-                    forwards, backwards, update = plan()
+                history.append({"epoch": epoch, "seconds": elapsed, **record})
+                for callback in callbacks:
+                    callback(epoch, network, history)
             if bar:
                 bar.update(epoch, f"loss {history['loss'][-1]:.4g}" if history.get("loss") else "")
-    if history.diverged:
-        kept = history["epoch"]
-        history.divergence += (f"; the history keeps the {len(kept)} record(s) before it"
-                               + (f" (epochs {kept[0]} to {kept[-1]})" if kept else ""))
-        if bar:
-            bar.stream.write(f"\nstopped: {history.divergence}\n")
+    if bar and history.diverged:
+        bar.stream.write(f"\nstopped: {history.divergence}\n")
     return history

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bplib as bp
-from bplib.mnist import load_mnist
+from bplib.course.mnist import load_mnist
 
 N, D_IN, D_OUT = 4, 3, 2
 NOT_ARRAYS = st.sampled_from([None, "x", 3.5, {"a": 1}, {1, 2}, object(), b"bytes"])

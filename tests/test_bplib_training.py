@@ -6,7 +6,7 @@ import pytest
 import threadpoolctl
 
 import bplib as bp
-from bplib import bugs
+from bplib.course import bugs
 
 
 def sine_data():

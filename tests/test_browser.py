@@ -12,7 +12,7 @@ For each page in _toc.yml this checks what a reader would see:
   and no "Loading widget" placeholder is left;
 * no cell shows a traceback.
 
-On every chapter with slider panels (``bplib.widgets.slider_panel``) it also
+On every chapter with slider panels (``bplib.course.widgets.slider_panel``) it also
 moves each control of each panel with the keyboard, as a reader would, presses
 the panel's button, and checks that the figure shown is the frame the build
 saved for the chosen values, and that this frame records exactly those values.
@@ -237,7 +237,7 @@ def shown_pixels(panel) -> str:
 
 def check_shown_frame(panel, saved: dict, position: list[int], where: str) -> list[str]:
     """Problems if the figure is not the saved frame for ``position`` or does not record its values."""
-    from bplib.widgets import png_values
+    from bplib.course.widgets import png_values
 
     problems = []
     key = ",".join(map(str, position))

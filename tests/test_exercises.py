@@ -1,4 +1,4 @@
-"""The checkers of bplib.exercises, and the Exercises section that ends every chapter.
+"""The checkers of bplib.course.exercises, and the Exercises section that ends every chapter.
 
 A checker must accept its reference answer, reject every typical wrong answer
 with the message its entry in WRONG_ANSWERS promises, call an unfilled stub
@@ -14,7 +14,8 @@ import re
 import numpy as np
 import pytest
 
-from bplib import exercises as E
+from bplib.course import exercises as E
+from bplib.course.exercises import checking
 from conftest import ROOT
 
 KEYS = E.keys()
@@ -123,8 +124,8 @@ def test_one_array_where_a_pair_is_expected():
 
 def test_the_gradient_check_inside_a_checker_can_fail():
     # Each checker compares with its reference first; this is the second, independent judge.
-    with pytest.raises(E._Wrong, match=r"the gradient check fails for f: relative error 1\.0e\+00"):
-        E._gradcheck("f", np.ones(3), lambda: 0.0, np.zeros(3))
+    with pytest.raises(checking.Wrong, match=r"the gradient check fails for f: relative error 1\.0e\+00"):
+        checking.gradient_check("f", np.ones(3), lambda: 0.0, np.zeros(3))
 
 
 GARBAGE = {"a string": "hello", "a number": 3.0, "three arrays": (np.zeros(2), np.zeros(2), np.zeros(2)),
@@ -166,11 +167,11 @@ def _leaky_where(z):
     return np.where(z > 0, 1.0, 0.01).astype(z.dtype)
 
 
-def _huber_clip(y, t, delta=1.0):
+def _huber_clip(y, t, kappa=1.0):
     r = y - t
-    quadratic = np.minimum(np.abs(r), delta)
-    L = np.sum(0.5 * quadratic**2 + delta * (np.abs(r) - quadratic)) / len(y)
-    return L, np.clip(r, -delta, delta) / len(y)
+    quadratic = np.minimum(np.abs(r), kappa)
+    L = np.sum(0.5 * quadratic**2 + kappa * (np.abs(r) - quadratic)) / len(y)
+    return L, np.clip(r, -kappa, kappa) / len(y)
 
 
 def _bce_via_bplib(z, t):
@@ -238,8 +239,34 @@ def test_huber_loss_class_refuses_mismatched_shapes_and_matches_the_function():
     loss = E.HuberLoss(1.0)
     assert loss.forward(y, t) == E.huber_loss(y, t)[0]
     np.testing.assert_array_equal(loss.backward(), E.huber_loss(y, t)[1])
-    with pytest.raises(ValueError, match=r"HuberLoss\(delta=1\)\.forward: target has shape \(2,\), expected \(2, 1\)"):
+    with pytest.raises(ValueError, match=r"HuberLoss\(kappa=1\)\.forward: target t has shape \(2,\), expected \(2, 1\)"):
         loss.forward(y, t[:, 0])
+
+
+def test_huber_loss_class_trains_under_fit_exactly_as_by_hand():
+    # The reference class keeps the loss contract, so bplib.fit treats it as it treats bplib's own losses.
+    import bplib
+
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, size=(12, 1))
+    t = np.sin(3 * x) + 3.0 * (rng.random((12, 1)) < 0.25)  # a few outliers
+
+    def network():
+        init = np.random.default_rng(6)
+        return bplib.Network([bplib.Dense(1, 6, rng=init), bplib.Tanh(), bplib.Dense(6, 1, rng=init)])
+
+    by_fit, by_hand = network(), network()
+    bplib.fit(by_fit, E.HuberLoss(0.5), bplib.SGD(0.2), x, t, epochs=25, batch_size=12, shuffle=False)
+    loss, sgd = E.HuberLoss(0.5), bplib.SGD(0.2)
+    for _ in range(25):
+        loss.forward(by_hand.forward(x, training=True), t)
+        by_hand.backward(loss.backward())
+        sgd.step(by_hand)
+    start, trained, by_loop = network().get_weights(), by_fit.get_weights(), by_hand.get_weights()
+    assert trained.keys() == by_loop.keys() == start.keys()
+    for key in trained:
+        assert not np.array_equal(trained[key], start[key]), key  # it trained
+        np.testing.assert_allclose(trained[key], by_loop[key], rtol=1e-12, atol=1e-15, err_msg=key)
 
 
 def test_the_given_loop_and_the_reference_agree():

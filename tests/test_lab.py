@@ -22,7 +22,7 @@ blocked and reported) and stops the server it started.  Chromium is Debian's
 it the test skips, except in CI (``CI=true``), where it fails.  Screenshots go to
 ``_build/screenshots/lab-*.png``.
 
-What it relies on in a panel (bplib.widgets): a panel is an ipywidgets box
+What it relies on in a panel (bplib.course.widgets): a panel is an ipywidgets box
 that holds its controls (a slider has the ARIA role ``slider``) and an output
 area with the figure as an ``<img>``.
 """

@@ -1,4 +1,4 @@
-"""Tests of bplib.mnist: the embedded subset, the tensorflow-datasets path, and the choice between them.
+"""Tests of bplib.course.mnist: the embedded subset (read by bplib.data.load_digits), the tensorflow-datasets path, and the choice between them.
 
 The tensorflow-datasets path runs for real (``tfds.data_source`` and the
 decoding of its examples into arrays), offline, under
@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bplib import mnist
+from bplib import data
+from bplib.course import mnist
 
 N_MOCK = 24
 
@@ -56,7 +57,7 @@ def mocked_dir(empty_dir, tfds):
 
 
 def test_embedded_file_holds_5000_real_digits():
-    with np.load(mnist.embedded_path()) as archive:
+    with np.load(data.mnist_embedded_path()) as archive:
         images, labels = archive["images"], archive["labels"]
     assert images.shape == (5000, 28, 28) and images.dtype == np.uint8
     assert labels.shape == (5000,) and labels.dtype == np.uint8
@@ -91,7 +92,7 @@ def test_embedded_is_deterministic_and_matches_the_file():
     b = mnist.load_mnist("embedded", verbose=False)
     for u, v in zip(a, b):
         np.testing.assert_array_equal(u, v)
-    with np.load(mnist.embedded_path()) as archive:
+    with np.load(data.mnist_embedded_path()) as archive:
         images, labels = archive["images"], archive["labels"]
     first_three = images[labels == 3][0]
     index = np.flatnonzero(a.y_train == 3)[0]
@@ -109,7 +110,7 @@ def test_embedded_options():
 
 
 def test_missing_embedded_file_is_a_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setattr(mnist, "embedded_path", lambda: tmp_path / "mnist_5k.npz")
+    monkeypatch.setattr(data, "mnist_embedded_path", lambda: tmp_path / "mnist_5k.npz")
     with pytest.raises(FileNotFoundError, match="make_mnist_subset"):
         mnist.load_mnist("embedded")
 
@@ -261,5 +262,7 @@ def test_a_wheel_of_bplib_carries_the_embedded_digits(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         assert "bplib/embedded/mnist_5k.npz" in names and "bplib/embedded/README.md" in names, sorted(names)
+        # the course subpackage travels with the core: a chapter opened in Colab imports both
+        assert {"bplib/course/mnist.py", "bplib/course/exercises/ch05.py"} <= names, sorted(names)
         with archive.open("bplib/embedded/mnist_5k.npz") as packed:
-            assert packed.read() == mnist.embedded_path().read_bytes()
+            assert packed.read() == data.mnist_embedded_path().read_bytes()

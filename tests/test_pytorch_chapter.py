@@ -17,9 +17,10 @@ except ModuleNotFoundError:  # Python 3.10: pytest brings tomli, the same parser
 
 from conftest import ROOT
 
-# Every bplib module that needs only numpy (plots and widgets need matplotlib and ipywidgets).
+# Every bplib module that needs only numpy (the course's plots and widgets need matplotlib and ipywidgets).
 NUMPY_ONLY_MODULES = ["bplib", "bplib.data", "bplib.engine", "bplib.functions", "bplib.gradcheck", "bplib.layers",
-                      "bplib.losses", "bplib.mnist", "bplib.network", "bplib.optim", "bplib.train"]
+                      "bplib.losses", "bplib.network", "bplib.optim", "bplib.train",
+                      "bplib.course.bugs", "bplib.course.exercises", "bplib.course.mnist"]
 
 BLOCK_TORCH = """
 import importlib, importlib.abc, sys

