@@ -1,0 +1,166 @@
+"""The book's translations: extract the English messages, update the .po files, check, build.
+
+Run with the project's environment (``make translations`` runs ``update``)::
+
+    .venv/bin/python tools/i18n.py extract        # _build/gettext/<page>.pot from the sources
+    .venv/bin/python tools/i18n.py update         # extract, then bring every .po up to date
+    .venv/bin/python tools/i18n.py check [PAGE]   # list untranslated and fuzzy messages
+    .venv/bin/python tools/i18n.py html [LANG]    # build one translated edition only
+
+The English sources are the only source: each page's messages (paragraphs,
+headings, list items, admonitions, captions) are extracted by Sphinx's gettext
+builder without executing any notebook, and the translations are kept one file
+per page in ``locale/<LANG>/LC_MESSAGES/<page>.po`` (``chapters/05_regression.po``
+for ``chapters/05_regression.ipynb``).  ``update`` runs ``sphinx-intl update``:
+a new message gets an empty translation, a changed one keeps its old
+translation marked fuzzy, until a translator writes the new one.
+
+``html`` builds an edition with ``language = LANG`` into ``_build/html-<folder>``
+with the English build's execution cache (the code and the outputs are the
+same), then copies it to ``_build/html/<folder>/`` (``zh/`` for ``zh_CN``)
+beside the English book.  ``tools/build_book.py`` (``make book``) runs it after
+the English build.  Warnings are errors here too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "_build"
+LOCALE = ROOT / "locale"
+POT_DIR = BUILD / "gettext"
+#: The translated editions: Sphinx language -> folder under _build/html.
+LANGUAGES = {"zh_CN": "zh"}
+
+
+def say(msg: str) -> None:
+    print(f"[i18n] {msg}", flush=True)
+
+
+def sphinx_build(builder: str, outdir: Path, doctreedir: Path, overrides: dict, quiet: bool = False) -> int:
+    """Run Sphinx on the book as ``jupyter-book build`` does (same _config.yml and _toc.yml), with -W -n."""
+    from jupyter_book.sphinx import build_sphinx
+
+    config = {
+        "external_toc_path": (ROOT / "_toc.yml").as_posix(),
+        "latex_individualpages": False,
+        "nitpicky": True,
+        **overrides,
+    }
+    result = build_sphinx(
+        ROOT, outdir, noconfig=True, path_config=str(ROOT / "_config.yml"), confoverrides=config,
+        doctreedir=doctreedir, builder=builder, warningiserror=True, keep_going=True, quiet=quiet,
+    )
+    return result if isinstance(result, int) else 1
+
+
+# ---------------------------------------------------------------------- messages
+def extract(quiet: bool = True) -> Path:
+    """Write ``_build/gettext/<page>.pot`` for every page; no notebook is executed."""
+    if POT_DIR.exists():
+        shutil.rmtree(POT_DIR)  # a page that left the book must not keep its .pot
+    status = sphinx_build("gettext", POT_DIR, BUILD / ".doctrees-gettext",
+                          {"nb_execution_mode": "off", "project": "The backprop book"}, quiet=quiet)
+    if status != 0:
+        raise SystemExit(f"extracting the messages failed (status {status}); see the warnings above")
+    return POT_DIR
+
+
+def po_path(language: str, page: str) -> Path:
+    return LOCALE / language / "LC_MESSAGES" / f"{page}.po"
+
+
+def problems(language: str, pot_dir: Path = POT_DIR, pages: list[str] | None = None) -> list[str]:
+    """One line per English message without a finished translation: missing, empty or fuzzy."""
+    from babel.messages.pofile import read_po
+
+    found = []
+    for pot in sorted(pot_dir.rglob("*.pot")):
+        page = pot.relative_to(pot_dir).with_suffix("").as_posix()
+        if pages and page not in pages:
+            continue
+        po = po_path(language, page)
+        with open(pot, "rb") as f:
+            wanted = [m.id for m in read_po(f) if m.id]
+        if not po.is_file():
+            found.append(f"{po.relative_to(ROOT)}: missing ({len(wanted)} messages to translate)")
+            continue
+        with open(po, "rb") as f:
+            catalog = read_po(f)
+        for msgid in wanted:
+            message = catalog.get(msgid)
+            short = msgid if len(msgid) <= 100 else msgid[:97] + "..."
+            if message is None:
+                found.append(f"{po.relative_to(ROOT)}: not in the file (run `make translations`): {short!r}")
+            elif not message.string:
+                found.append(f"{po.relative_to(ROOT)}: untranslated: {short!r}")
+            elif message.fuzzy:
+                found.append(f"{po.relative_to(ROOT)}: fuzzy (the English changed): {short!r}")
+    return found
+
+
+def update(languages: list[str]) -> None:
+    """Extract, then update (or create) every page's .po file with sphinx-intl."""
+    extract()
+    for language in languages:
+        subprocess.run(
+            [sys.executable, "-m", "sphinx_intl", "update", "--pot-dir", str(POT_DIR),
+             "--locale-dir", str(LOCALE), "--language", language],
+            cwd=ROOT, check=True,
+        )
+        left = problems(language)
+        say(f"{language}: {len(left)} messages to translate or check"
+            + (" (`tools/i18n.py check` lists them)" if left else ""))
+
+
+# ------------------------------------------------------------------------- build
+def build_html(language: str) -> int:
+    """Build one translated edition and put it at ``_build/html/<folder>``."""
+    folder = LANGUAGES[language]
+    outdir = BUILD / f"html-{folder}"  # beside html/, so that it shares the execution cache
+    status = sphinx_build("html", outdir, BUILD / f".doctrees-{folder}", {"language": language})
+    target = BUILD / "html" / folder
+    if target.exists():
+        shutil.rmtree(target)
+    if (outdir / "index.html").is_file() or status == 0:
+        shutil.copytree(outdir, target, ignore=shutil.ignore_patterns(".buildinfo"))
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("extract", help="write _build/gettext/<page>.pot from the English sources")
+    p_update = sub.add_parser("update", help="extract, then update the .po files (sphinx-intl)")
+    p_update.add_argument("languages", nargs="*", default=list(LANGUAGES))
+    p_check = sub.add_parser("check", help="list messages without a finished translation")
+    p_check.add_argument("pages", nargs="*", help="pages such as chapters/05_regression (default: all)")
+    p_check.add_argument("--language", default="zh_CN")
+    p_html = sub.add_parser("html", help="build one translated edition into _build/html/<folder>")
+    p_html.add_argument("language", nargs="?", default="zh_CN", choices=list(LANGUAGES))
+    args = parser.parse_args(argv)
+
+    if args.command == "extract":
+        say(f"messages written to {extract().relative_to(ROOT)}/")
+    elif args.command == "update":
+        update(args.languages)
+    elif args.command == "check":
+        extract()
+        pages = [p.removesuffix(".po").removesuffix(".ipynb").removesuffix(".md") for p in args.pages]
+        left = problems(args.language, pages=pages or None)
+        for line in left:
+            print(line)
+        say(f"{len(left)} messages without a finished translation" if left else "every message is translated")
+        return 1 if left else 0
+    elif args.command == "html":
+        return build_html(args.language)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""Sphinx extension: what the book needs to be read in more than one language.
+
+The book is written in English and translated with Sphinx's own i18n: the
+gettext builder extracts every message (a paragraph, a heading, a list item, a
+caption) into ``_build/gettext/<page>.pot``, the translations live in
+``locale/<language>/LC_MESSAGES/<page>.po``, and a build with
+``language = <language>`` puts them in place of the English.  ``tools/i18n.py``
+runs those steps; this extension, listed under ``local_extensions`` in
+``_config.yml``, is loaded by every build (English, Chinese, gettext) and adds:
+
+* **What is not translated.**  Display maths, the glossary's term lines (its
+  English and Chinese names are both link targets, so they must stay as they
+  are) and any text with no Latin letter outside its maths and code (a table
+  cell such as ``$w_1$`` or ``0.15``, a Chinese name) are never offered for
+  translation.  Code cells and their outputs are not messages in the first
+  place (literal blocks are left out by Sphinx, outputs by myst-nb).
+* **The language link.**  Every page of each edition links to the same page in
+  the others (``edition-links.html`` in the article header, and
+  ``<link rel="alternate" hreflang>`` in the head).  The editions live in
+  ``EDITIONS``: English at the root of ``_build/html``, Chinese in ``zh/``.
+* **Chinese search.**  With ``jieba`` installed, Sphinx splits Chinese text
+  into words for its search index; the glossary's Chinese names are added to
+  jieba's dictionary so that a term such as 反向传播 is indexed whole.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Each edition: Sphinx language -> (folder under _build/html, HTML lang, link text).
+EDITIONS = {
+    "en": ("", "en", "English"),
+    "zh_CN": ("zh/", "zh-CN", "中文"),
+}
+TEMPLATE = "edition-links.html"
+CJK = re.compile(r"[\u3400-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]")
+#: Text inside these is maths or code, never prose.
+NOT_PROSE = (nodes.math, nodes.math_block, nodes.literal, nodes.literal_block, nodes.raw)
+
+
+# --------------------------------------------------------------- what is translated
+def _prose(node: nodes.Element) -> str:
+    """The text of ``node`` outside its maths and code."""
+    parts = []
+    for text in node.findall(nodes.Text):
+        parent = text.parent
+        while parent is not None and parent is not node and not isinstance(parent, NOT_PROSE):
+            parent = parent.parent
+        if parent is node or parent is None:
+            parts.append(str(text))
+    return "".join(parts)
+
+
+class KeepUntranslated(SphinxTransform):
+    """Mark maths, glossary terms and prose-less text as not translatable."""
+
+    # Before sphinx.transforms.i18n.Locale (20), which puts the translations
+    # in; the gettext builder reads the marks later, when it writes the .pot.
+    default_priority = 10
+
+    def apply(self, **kwargs) -> None:
+        for node in self.document.findall(nodes.TextElement):
+            if isinstance(node, nodes.Inline):
+                continue
+            if isinstance(node, (nodes.math_block, nodes.term)) or not LATIN.search(_prose(node)):
+                node["translatable"] = False
+
+
+# --------------------------------------------------------------------- the editions
+def edition_of(language: str | None) -> str:
+    return language if language in EDITIONS else "en"
+
+
+def other_editions(language: str | None, pagename: str) -> list[dict]:
+    """Links from ``pagename`` in this edition to the same page in every other one."""
+    here = EDITIONS[edition_of(language)][0]
+    up = "../" * (pagename.count("/") + here.count("/"))
+    return [
+        {"url": f"{up}{folder}{pagename}.html", "hreflang": lang, "text": text}
+        for key, (folder, lang, text) in EDITIONS.items() if key != edition_of(language)
+    ]
+
+
+def add_edition_links(app, pagename, templatename, context, doctree) -> None:
+    links = other_editions(app.config.language, pagename)
+    context["edition_links"] = links
+    context["metatags"] = context.get("metatags", "") + "".join(
+        f'\n    <link rel="alternate" hreflang="{link["hreflang"]}" href="{link["url"]}" />'
+        for link in links
+    )
+
+
+# --------------------------------------------------------------------- Chinese search
+def glossary_chinese_names(glossary: Path = ROOT / "glossary.md") -> list[str]:
+    """The Chinese names among the term lines (unindented) of the glossary's ``{glossary}`` block."""
+    names, inside = [], False
+    for line in glossary.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            inside = line.startswith("```{glossary}")
+        elif inside and line and not line[0].isspace() and not line.startswith(":") and CJK.search(line):
+            names.append(line.strip())
+    return names
+
+
+def on_config_inited(app, config) -> None:
+    # The language links, at the start of the article header's buttons.
+    config.templates_path.append(str(Path(__file__).resolve().parent / "templates"))
+    options = config.html_theme_options
+    end = options.get("article_header_end") or ["article-header-buttons.html"]
+    if isinstance(end, str):
+        end = [item.strip() for item in end.split(",")]
+    if TEMPLATE not in end:
+        options["article_header_end"] = [TEMPLATE, *end]
+
+    if edition_of(config.language).startswith("zh"):
+        # jieba's dictionary plus the glossary's terms (a term with a space cannot be one word).
+        words = Path(app.doctreedir) / "jieba-glossary.txt"
+        words.parent.mkdir(parents=True, exist_ok=True)
+        words.write_text("".join(f"{w}\n" for w in glossary_chinese_names() if " " not in w),
+                         encoding="utf-8")
+        config.html_search_options = {**(config.html_search_options or {}), "dict": str(words)}
+        try:
+            import logging
+
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)  # not its "Building prefix dict" notes on every build
+        except ImportError:
+            pass
+
+
+def setup(app):
+    app.add_transform(KeepUntranslated)
+    app.connect("config-inited", on_config_inited)
+    app.connect("html-page-context", add_edition_links)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
