@@ -25,9 +25,11 @@ the English build.  Warnings are errors here too.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,12 +73,43 @@ def extract(quiet: bool = True) -> Path:
     return POT_DIR
 
 
-def po_path(language: str, page: str) -> Path:
-    return LOCALE / language / "LC_MESSAGES" / f"{page}.po"
+#: What a translation keeps exactly as in the English: a MyST role with its
+#: target ({doc}`...`, {cite:p}`...`; {term} may show other words, see below),
+#: inline maths, inline code, and numbers in the prose.
+ROLE = re.compile(r"\{([a-z:]+)\}`([^`]*)`")
+MATH = re.compile(r"\$\$?(?:[^$\\]|\\.)+\$\$?")
+CODE = re.compile(r"`[^`]+`")
+NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 
 
-def problems(language: str, pot_dir: Path = POT_DIR, pages: list[str] | None = None) -> list[str]:
-    """One line per English message without a finished translation: missing, empty or fuzzy."""
+def kept_parts(text: str) -> Counter:
+    """The parts of a message that its translation must keep unchanged."""
+    parts: Counter = Counter()
+    for name, target in ROLE.findall(text):
+        # {term}`隐藏层 <hidden layer>` and {term}`隐藏层` both link to the glossary entry.
+        parts[f"{{{name}}}`...`" if name == "term" else f"{{{name}}}`{target}`"] += 1
+    text = ROLE.sub(" ", text)
+    parts.update(MATH.findall(text))
+    text = MATH.sub(" ", text)
+    parts.update(CODE.findall(text))
+    parts.update(NUMBER.findall(CODE.sub(" ", text)))
+    return parts
+
+
+def changed_parts(msgid: str, msgstr: str) -> str:
+    """'' if the translation keeps every role, maths, code and number of the English; else what differs."""
+    want, got = kept_parts(msgid), kept_parts(msgstr)
+    missing, extra = want - got, got - want
+    return "; ".join(
+        f"{label} {', '.join(repr(p) for p in sorted(parts))}"
+        for label, parts in (("lost", missing), ("added", extra)) if parts
+    )
+
+
+def problems(language: str, pot_dir: Path = POT_DIR, pages: list[str] | None = None,
+             locale: Path = LOCALE) -> list[str]:
+    """One line per English message without a finished translation: missing, empty, fuzzy,
+    or with its maths, code, links or numbers changed."""
     from babel.messages.pofile import read_po
 
     found = []
@@ -84,11 +117,12 @@ def problems(language: str, pot_dir: Path = POT_DIR, pages: list[str] | None = N
         page = pot.relative_to(pot_dir).with_suffix("").as_posix()
         if pages and page not in pages:
             continue
-        po = po_path(language, page)
+        po = locale / language / "LC_MESSAGES" / f"{page}.po"
         with open(pot, "rb") as f:
             wanted = [m.id for m in read_po(f) if m.id]
+        name = po.relative_to(locale.parent).as_posix()
         if not po.is_file():
-            found.append(f"{po.relative_to(ROOT)}: missing ({len(wanted)} messages to translate)")
+            found.append(f"{name}: missing ({len(wanted)} messages to translate)")
             continue
         with open(po, "rb") as f:
             catalog = read_po(f)
@@ -96,11 +130,13 @@ def problems(language: str, pot_dir: Path = POT_DIR, pages: list[str] | None = N
             message = catalog.get(msgid)
             short = msgid if len(msgid) <= 100 else msgid[:97] + "..."
             if message is None:
-                found.append(f"{po.relative_to(ROOT)}: not in the file (run `make translations`): {short!r}")
+                found.append(f"{name}: not in the file (run `make translations`): {short!r}")
             elif not message.string:
-                found.append(f"{po.relative_to(ROOT)}: untranslated: {short!r}")
+                found.append(f"{name}: untranslated: {short!r}")
             elif message.fuzzy:
-                found.append(f"{po.relative_to(ROOT)}: fuzzy (the English changed): {short!r}")
+                found.append(f"{name}: fuzzy (the English changed): {short!r}")
+            elif changed := changed_parts(msgid, message.string):
+                found.append(f"{name}: maths, code, links or numbers changed ({changed}): {short!r}")
     return found
 
 
