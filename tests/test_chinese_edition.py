@@ -10,7 +10,7 @@ file checks what is particular to the translation:
 * every page of each edition links to the same page in the other, and in a
   browser the link goes there and back;
 * Chinese search: searching the Chinese edition for 反向传播 or 梯度 finds the
-  glossary, the page that defines them.
+  glossary, the page that defines them, and a word of the prose (滑块) its page.
 """
 
 from __future__ import annotations
@@ -78,8 +78,12 @@ def test_language_links_go_both_ways_in_a_browser(site, browser):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("term", ["反向传播", "梯度"])
-def test_chinese_search_finds_the_page_that_defines_the_term(term, site, browser):
+@pytest.mark.parametrize(("term", "page"), [
+    ("反向传播", "zh/glossary.html"),  # glossary terms are also in the index as objects
+    ("梯度", "zh/glossary.html"),
+    ("滑块", "zh/intro.html"),         # a word of the prose only: found only through jieba's words
+])
+def test_chinese_search_finds_the_page_that_defines_the_term(term, page, site, browser):
     from test_browser import offline_tab
 
     with offline_tab(browser, site) as (tab, problems, blocked):
@@ -91,8 +95,7 @@ def test_chinese_search_finds_the_page_that_defines_the_term(term, site, browser
         )
         found = tab.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.href)")
     pages = [urllib.parse.urlsplit(u).path.removeprefix("/") for u in found]
-    assert any(p == "zh/glossary.html" for p in pages), (
-        f"searching the Chinese edition for {term} does not find zh/glossary.html, which defines it: {pages}")
+    assert page in pages, f"searching the Chinese edition for {term} does not find {page}: {pages}"
     assert all(p.startswith("zh/") for p in pages), f"a Chinese search led out of the Chinese edition: {pages}"
     assert not problems and not blocked, problems + blocked
 

@@ -155,17 +155,55 @@ def update(languages: list[str]) -> None:
 
 
 # ------------------------------------------------------------------------- build
+def translated_title(language: str) -> str:
+    """The book's title (``title`` in _config.yml) as the root page's translation gives it, or ''."""
+    import yaml
+    from babel.messages.pofile import read_po
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    po = LOCALE / language / "LC_MESSAGES" / f"{toc['root']}.po"
+    if not po.is_file():
+        return ""
+    with open(po, "rb") as f:
+        message = read_po(f).get(str(config.get("title", "")))
+    return message.string if message is not None and message.string and not message.fuzzy else ""
+
+
 def build_html(language: str) -> int:
     """Build one translated edition and put it at ``_build/html/<folder>``."""
     folder = LANGUAGES[language]
     outdir = BUILD / f"html-{folder}"  # beside html/, so that it shares the execution cache
-    status = sphinx_build("html", outdir, BUILD / f".doctrees-{folder}", {"language": language})
-    target = BUILD / "html" / folder
-    if target.exists():
-        shutil.rmtree(target)
-    if (outdir / "index.html").is_file() or status == 0:
-        shutil.copytree(outdir, target, ignore=shutil.ignore_patterns(".buildinfo"))
+    overrides = {"language": language}
+    title = translated_title(language)
+    if title:
+        overrides["html_title"] = title  # the sidebar's and the tabs' title
+    status = sphinx_build("html", outdir, BUILD / f".doctrees-{folder}", overrides)
+    if (outdir / "index.html").is_file():
+        sync(outdir, BUILD / "html" / folder)
     return status
+
+
+def sync(source: Path, target: Path) -> None:
+    """Make ``target`` a copy of ``source``, copying only the files that changed."""
+    wanted = set()
+    for path in source.rglob("*"):
+        if path.is_dir() or path.name == ".buildinfo":
+            continue
+        rel = path.relative_to(source)
+        wanted.add(rel)
+        dest = target / rel
+        stat = path.stat()
+        if dest.is_file() and (dest.stat().st_size, dest.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest)
+    if target.is_dir():
+        for path in sorted(target.rglob("*"), reverse=True):
+            if path.is_file() and path.relative_to(target) not in wanted:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
 
 
 def main(argv: list[str] | None = None) -> int:
