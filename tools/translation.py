@@ -29,6 +29,7 @@ import re
 from pathlib import Path
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.transforms import SphinxTransform
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,33 @@ class KeepUntranslated(SphinxTransform):
                 continue
             if isinstance(node, (nodes.math_block, nodes.term)) or not LATIN.search(_prose(node)):
                 node["translatable"] = False
+
+
+class TranslateTocCaptions(SphinxTransform):
+    """Translate the part captions of the table of contents ("Getting started", ...).
+
+    sphinx-external-toc inserts the toctrees from _toc.yml into the root page
+    (priority 100) after Sphinx has put the translations in (20), so the
+    captions, which the gettext builder does extract, are translated here.
+    """
+
+    default_priority = 101
+
+    def apply(self, **kwargs) -> None:
+        if not self.config.language or self.config.language == "en":
+            return
+        from sphinx.locale import init as init_locale
+        from sphinx.util.i18n import docname_to_domain
+
+        dirs = [str(Path(self.env.srcdir, d)) for d in self.config.locale_dirs]
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalog, has_catalog = init_locale(dirs, self.config.language, domain)
+        if not has_catalog:
+            return
+        for toctree in self.document.findall(addnodes.toctree):
+            caption = toctree.get("caption")
+            if caption and catalog.gettext(caption) != caption:
+                toctree["caption"] = catalog.gettext(caption)
 
 
 # --------------------------------------------------------------------- the editions
@@ -138,6 +166,7 @@ def on_config_inited(app, config) -> None:
 
 def setup(app):
     app.add_transform(KeepUntranslated)
+    app.add_transform(TranslateTocCaptions)
     app.connect("config-inited", on_config_inited)
     app.connect("html-page-context", add_edition_links)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
