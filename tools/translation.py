@@ -41,6 +41,7 @@ EDITIONS = {
 }
 TEMPLATE = "edition-links.html"
 CJK = re.compile(r"[\u3400-\u9fff]")
+CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 LATIN = re.compile(r"[A-Za-z]")
 #: Text inside these is maths or code, never prose.
 NOT_PROSE = (nodes.math, nodes.math_block, nodes.literal, nodes.literal_block, nodes.raw)
@@ -137,6 +138,44 @@ def glossary_chinese_names(glossary: Path = ROOT / "glossary.md") -> list[str]:
     return names
 
 
+def chinese_search_language():
+    """Sphinx's Chinese search index, the same words found much faster.
+
+    Sphinx's ``SearchChinese`` runs jieba over all the text, English and code
+    included, and keeps every Latin word in a list that it searches for each
+    word it stems, which made the index most of the Chinese build's time.  This
+    one gives jieba only the runs of Chinese characters and keeps the Latin
+    words in a set.  The Chinese words indexed are the same; Latin words and
+    code are split as Sphinx splits them everywhere else (``examples_thousands``
+    stays one word, ``0.25`` is ``0`` and ``25``), where jieba cut them at ``_``
+    and kept decimals whole.
+    """
+    from sphinx.search import zh
+
+    class SearchChinese(zh.SearchChinese):
+        def init(self, options) -> None:
+            super().init(options)
+            self.latin_words: set[str] = set()
+
+        def split(self, input: str) -> list[str]:
+            chinese = []
+            if zh.JIEBA:
+                for run in CJK_RUN.findall(input):
+                    chinese.extend(zh.jieba.cut_for_search(run))
+            latin = [term.strip() for term in self.latin1_letters.findall(input)]
+            self.latin_words.update(latin)
+            return chinese + latin
+
+        def stem(self, word: str) -> str:
+            lower = word.lower()
+            stemmed = self.stemmer.stemWord(lower)
+            if word in self.latin_words and len(word) >= 3 and len(stemmed) < 3:
+                return lower  # an acronym would be stemmed to nothing
+            return stemmed
+
+    return SearchChinese
+
+
 def on_config_inited(app, config) -> None:
     # The language links, at the start of the article header's buttons.
     config.templates_path.append(str(Path(__file__).resolve().parent / "templates"))
@@ -166,6 +205,7 @@ def on_config_inited(app, config) -> None:
 
 def setup(app):
     app.add_transform(KeepUntranslated)
+    app.add_search_language(chinese_search_language())
     app.add_transform(TranslateTocCaptions)
     app.connect("config-inited", on_config_inited)
     app.connect("html-page-context", add_edition_links)
