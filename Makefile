@@ -9,6 +9,7 @@
 #   make mnist   download and prepare full MNIST once (needs TensorFlow)
 #   make bench   run benchmarks/*.py
 #   make strip   write each chapter's first cells and strip outputs for committing
+#   make translations  extract the English messages and update locale/*/LC_MESSAGES/*.po
 #   make binder  re-pin binder/requirements.txt from requirements/ (maintainers)
 #   make clean   remove the build (keeps .venv);  make distclean removes .venv too
 #   make lock    re-resolve and re-pin every dependency (maintainers only)
@@ -30,10 +31,10 @@ PIP_INSTALL = $(PY) -m pip install --disable-pip-version-check --no-input -c $(C
 STAMP     := $(VENV)/.installed-dev
 PINS      := pyproject.toml $(wildcard requirements/constraints-py*.txt)
 
-.PHONY: help setup book test lab serve mnist bench strip binder clean distclean lock
+.PHONY: help setup book test lab serve mnist bench strip binder clean distclean lock translations
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
 
 # ----------------------------------------------------------------- environment
 $(PY):
@@ -96,6 +97,13 @@ bench: $(STAMP)
 strip: $(STAMP)
 	$(PY) tools/chapter_cells.py
 	$(PYTHON) tools/strip_outputs.py
+
+# The translations (tools/i18n.py): extract every page's messages from the
+# English sources (no notebook runs) and update locale/<lang>/LC_MESSAGES/<page>.po
+# with sphinx-intl: new messages come empty, changed ones fuzzy.  Then translate
+# them; `$(PY) tools/i18n.py check PAGE` lists what is left.
+translations: $(STAMP)
+	$(PY) tools/i18n.py update
 
 # binder/requirements.txt: the lab extra's pins for Python 3.11 (Binder's
 # Python, binder/runtime.txt), taken from requirements/constraints-py3.11.txt.

@@ -1,6 +1,6 @@
 """Open every page of the built book in headless Chromium, with no network.
 
-For each page in _toc.yml this checks what a reader would see:
+For each page in _toc.yml, in both editions (English, and Chinese in ``zh/``), this checks what a reader would see:
 
 * the page loads with no console error, no script error and no failed request;
 * nothing is fetched from outside the book (every non-local request is
@@ -111,7 +111,11 @@ def offline_tab(browser, site):
         context.close()
 
 
-@pytest.mark.parametrize("page", toc_files(), ids=_page_id)
+#: Every page in both editions: English, and Chinese under zh/ (tools/i18n.py).
+BOTH_EDITIONS = toc_files() + [f"zh/{page}" for page in toc_files()]
+
+
+@pytest.mark.parametrize("page", BOTH_EDITIONS, ids=_page_id)
 def test_page_renders_offline(page, site, browser):
     with offline_tab(browser, site) as (tab, problems, blocked):
         tab.goto(site + page + ".html", wait_until="load", timeout=60_000)
@@ -263,11 +267,11 @@ def check_shown_frame(panel, saved: dict, position: list[int], where: str) -> li
     return problems
 
 
-@pytest.mark.parametrize("page", sorted(panel_counts()), ids=_page_id)
+@pytest.mark.parametrize("page", [e + p for e in ("", "zh/") for p in sorted(panel_counts())], ids=_page_id)
 def test_panel_sliders_move_offline(page, book, site, browser):
     """Every control of every panel, moved with the keyboard, brings up the frame saved for its values."""
     saved = saved_panels(book, page)
-    expected = panel_counts()[page]
+    expected = panel_counts()[page.removeprefix("zh/")]
     assert len(saved) == expected, f"{page}: {expected} slider_panel calls but {len(saved)} panels with frames"
     problems: list[str] = []
     html = (book.html / f"{page}.html").read_text(encoding="utf-8")
@@ -331,7 +335,7 @@ def test_panel_sliders_move_offline(page, book, site, browser):
 def test_chapter_pages_with_their_frames_fit_the_budget(book, book_pages):
     """What a reader downloads for a page (its HTML, with the frames inside, and its images) stays small."""
     heavy = {}
-    for page in book_pages:
+    for page in book_pages + [f"zh/{page}" for page in book_pages]:
         path = book.html / f"{page}.html"
         text = path.read_text(encoding="utf-8")
         images = {src for src in re.findall(r'<img [^>]*src="([^"]+)"', text) if not src.startswith("data:")}

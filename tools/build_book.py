@@ -1,4 +1,4 @@
-"""Build the HTML book into ``_build/html``, failing on any warning.
+"""Build the HTML book into ``_build/html`` (and its Chinese edition into ``_build/html/zh``), failing on any warning.
 
 Run with the project's environment (``make book`` does this)::
 
@@ -23,6 +23,9 @@ Steps:
 4. ``jupyter-book build`` with ``-W -n --keep-going``: any Sphinx warning,
    including a notebook cell that raises, fails the build.  The full log is kept
    in ``_build/build.log``.
+5. The Chinese edition (``tools/i18n.py html zh_CN``): the same sources and
+   execution cache with the translations in ``locale/zh_CN``, also with
+   warnings as errors, into ``_build/html/zh/``.
 """
 
 from __future__ import annotations
@@ -136,7 +139,7 @@ def invalidate_cache_if_bplib_changed() -> None:
     stamp = BUILD / ".bplib.sha256"
     if stamp.is_file() and stamp.read_text().strip() == digest:
         return
-    for stale in (BUILD / ".jupyter_cache", BUILD / ".doctrees"):
+    for stale in (BUILD / ".jupyter_cache", BUILD / ".doctrees", BUILD / ".doctrees-zh"):
         if stale.exists():
             say(f"bplib or the pinned versions changed: clearing {stale.relative_to(ROOT)}")
             shutil.rmtree(stale)
@@ -173,6 +176,22 @@ def jupyter_book_command() -> list[str]:
     return [str(exe), "build", str(ROOT), "--builder", "html", "-W", "-n", "--keep-going"]
 
 
+def _run_logged(cmd: list[str], env: dict, log, warnings: list[str]) -> int:
+    """Run one build, echoing and logging its output and collecting its warning lines."""
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, encoding="utf-8", errors="replace",
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        plain = ANSI.sub("", line)
+        log.write(plain)
+        if SPHINX_PROBLEM.search(plain):
+            warnings.append(plain.rstrip())
+    return proc.wait()
+
+
 def build(log_path: Path | None = None) -> int:
     """Build the book; return jupyter-book's exit status (non-zero on any warning)."""
     started = time.monotonic()
@@ -187,6 +206,7 @@ def build(log_path: Path | None = None) -> int:
     if failed_marker.exists() and (BUILD / ".doctrees").exists():
         say("the last build failed: re-reading every page")
         shutil.rmtree(BUILD / ".doctrees")
+        shutil.rmtree(BUILD / ".doctrees-zh", ignore_errors=True)
     log_path = log_path or BUILD / "build.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -196,18 +216,15 @@ def build(log_path: Path | None = None) -> int:
     say("running: jupyter-book build . --builder html -W -n --keep-going")
     warnings = []
     with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, encoding="utf-8", errors="replace",
-        )
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            sys.stdout.write(line)
-            plain = ANSI.sub("", line)
-            log.write(plain)
-            if SPHINX_PROBLEM.search(plain):
-                warnings.append(plain.rstrip())
-        status = proc.wait()
+        status = _run_logged(cmd, env, log, warnings)
+        if status == 0:
+            # The Chinese edition, into _build/html/zh/: the same sources and
+            # execution cache, the translations from locale/ (tools/i18n.py).
+            say("running: tools/i18n.py html zh_CN (the Chinese edition)")
+            zh_started = time.monotonic()
+            status = _run_logged([sys.executable, str(ROOT / "tools" / "i18n.py"), "html", "zh_CN"],
+                                 env, log, warnings)
+            say(f"Chinese edition built in {time.monotonic() - zh_started:.0f} s")
     elapsed = time.monotonic() - started
     if status == 0 and warnings:
         status = 1  # belt and braces: -W should already have failed
