@@ -151,3 +151,26 @@ def test_random_reader_layers_train_under_fit_exactly_as_by_hand(recipe, n, batc
     assert_same_weights(by_fit, by_hand)
     last = by_fit.parameters()[-2][0]  # the last layer's W: it gets a gradient from every example
     assert not np.array_equal(by_fit.get_weights()[last], before[last])
+
+
+class ReadersMSE(bp.Loss):
+    """A reader's loss that keeps the contract with forward and backward alone."""
+
+    def forward(self, y, t):
+        self.diff = y - t
+        return float(0.5 * np.sum(self.diff ** 2) / len(y))
+
+    def backward(self):
+        return self.diff / len(self.diff)
+
+
+def test_a_readers_loss_trains_under_fit_exactly_like_mse():
+    rng = np.random.default_rng(11)
+    x, t = rng.normal(size=(32, 2)), rng.normal(size=(32, 1))
+    weights = []
+    for loss in (bp.MSE(), ReadersMSE()):
+        net = bp.Network.mlp([2, 4, 1], hidden="tanh", rng=np.random.default_rng(12))
+        bp.fit(net, loss, bp.SGD(lr=0.1), x, t, epochs=5, batch_size=8, rng=np.random.default_rng(13))
+        weights.append(net.get_weights())
+    for name in weights[0]:
+        np.testing.assert_array_equal(weights[0][name], weights[1][name])
