@@ -108,6 +108,11 @@ def test_the_check_names_each_kind_of_unfinished_translation(tmp_path):
                   "{term}`批量` 的损失 $L$ 用 bplib，63 个样本。",      # the code is no longer code
                   "{term}`批量` 的损失 $L$ 用 `bplib`，六十三个样本。"):  # the number is gone
         assert i18n.changed_parts(english[1], wrong), wrong
+    # A link with its own text may translate the text, never the target.
+    linked = "See {ref}`the notation table <notation>`."
+    assert i18n.changed_parts(linked, "见{ref}`符号表 <notation>`。") == ""
+    assert i18n.changed_parts(linked, "见{ref}`the notation table <notation>`。") == ""
+    assert i18n.changed_parts(linked, "见{ref}`符号表 <vjp-box>`。")
 
 
 def test_every_message_has_a_finished_translation(pot_dir):

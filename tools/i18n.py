@@ -86,8 +86,14 @@ def kept_parts(text: str) -> Counter:
     """The parts of a message that its translation must keep unchanged."""
     parts: Counter = Counter()
     for name, target in ROLE.findall(text):
-        # {term}`隐藏层 <hidden layer>` and {term}`隐藏层` both link to the glossary entry.
-        parts[f"{{{name}}}`...`" if name == "term" else f"{{{name}}}`{target}`"] += 1
+        # {term}`隐藏层 <hidden layer>` and {term}`隐藏层` both link to the glossary entry;
+        # a link with its own text, {ref}`符号表 <notation>`, keeps only its target.
+        if name == "term":
+            parts["{term}`...`"] += 1
+        elif target.endswith(">") and " <" in target:
+            parts[f"{{{name}}}`... <{target.rsplit(' <', 1)[1]}`"] += 1
+        else:
+            parts[f"{{{name}}}`{target}`"] += 1
     text = ROLE.sub(" ", text)
     parts.update(MATH.findall(text))
     text = MATH.sub(" ", text)
