@@ -146,6 +146,21 @@ def problems(language: str, pot_dir: Path = POT_DIR, pages: list[str] | None = N
     return found
 
 
+def drop_format_flags(po: Path) -> None:
+    """Remove gettext's ``python-format`` marks: the book's prose ("30% of") is never a format string."""
+    text = po.read_text(encoding="utf-8")
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("#,"):
+            flags = [f.strip() for f in line[2:].split(",") if f.strip() not in ("python-format", "no-python-format")]
+            if not flags:
+                continue
+            line = "#, " + ", ".join(flags) + "\n"
+        lines.append(line)
+    if "".join(lines) != text:
+        po.write_text("".join(lines), encoding="utf-8")
+
+
 def update(languages: list[str]) -> None:
     """Extract, then update (or create) every page's .po file with sphinx-intl."""
     extract()
@@ -155,6 +170,8 @@ def update(languages: list[str]) -> None:
              "--locale-dir", str(LOCALE), "--language", language],
             cwd=ROOT, check=True,
         )
+        for po in (LOCALE / language / "LC_MESSAGES").rglob("*.po"):
+            drop_format_flags(po)
         left = problems(language)
         say(f"{language}: {len(left)} messages to translate or check"
             + (" (`tools/i18n.py check` lists them)" if left else ""))
