@@ -78,7 +78,7 @@ def extract(quiet: bool = True) -> Path:
 #: inline maths, inline code, and numbers in the prose.
 ROLE = re.compile(r"\{([a-z:]+)\}`([^`]*)`")
 MATH = re.compile(r"\$\$?(?:[^$\\]|\\.)+\$\$?")
-CODE = re.compile(r"`[^`]+`")
+CODE = re.compile(r"``[^`]+``|`[^`]+`")  # rst ``code`` in docstrings, MyST `code` in pages
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 
 
