@@ -146,13 +146,16 @@ def problems(language: str, pot_dir: Path = POT_DIR, pages: list[str] | None = N
     return found
 
 
+FORMAT_FLAGS = ("python-format", "no-python-format", "python-brace-format", "no-python-brace-format")
+
+
 def drop_format_flags(po: Path) -> None:
-    """Remove gettext's ``python-format`` marks: the book's prose ("30% of") is never a format string."""
+    """Remove gettext's format marks: the book's prose ("30% of", "{mod}`...`") is never a format string."""
     text = po.read_text(encoding="utf-8")
     lines = []
     for line in text.splitlines(keepends=True):
         if line.startswith("#,"):
-            flags = [f.strip() for f in line[2:].split(",") if f.strip() not in ("python-format", "no-python-format")]
+            flags = [f.strip() for f in line[2:].split(",") if f.strip() not in FORMAT_FLAGS]
             if not flags:
                 continue
             line = "#, " + ", ".join(flags) + "\n"
