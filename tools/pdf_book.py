@@ -36,6 +36,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build"
 PDF_DIR = BUILD / "pdf"
@@ -96,15 +98,17 @@ PREPARE = """([panelNote, solutionsTitle]) => {
     const heading = document.createElement('h2');
     heading.textContent = solutionsTitle;
     block.appendChild(heading);
+    // An exercise is a paragraph that opens with its bold "N. Title".
+    const opensBold = el => el.tagName === 'P' && el.firstElementChild && el.firstElementChild.tagName === 'STRONG'
+      && !(el.firstChild.nodeType === Node.TEXT_NODE && el.firstChild.textContent.trim());
     solutions.forEach(solution => {
       let exercise = solution.previousElementSibling;
-      while (exercise && !(exercise.tagName === 'P' && exercise.firstElementChild &&
-                           exercise.firstElementChild.tagName === 'STRONG')) {
-        exercise = exercise.previousElementSibling;
-      }
+      while (exercise && !opensBold(exercise)) exercise = exercise.previousElementSibling;
       const title = solution.querySelector('.admonition-title');
       if (exercise && title) {
-        title.textContent = exercise.firstElementChild.textContent.trim() + ' \\u2014 ' + title.textContent.trim();
+        const word = title.textContent.trim();
+        title.textContent = '';
+        title.append(exercise.firstElementChild.cloneNode(true), ' \u2014 ' + word);
       }
       block.appendChild(solution);
       moved += 1;
@@ -115,13 +119,37 @@ PREPARE = """([panelNote, solutionsTitle]) => {
           solutions: moved};
 }"""
 
-#: Code blocks, outputs and tables wider than the printed column (they would be clipped).
-OVERFLOWING = """() => Array.from(document.querySelectorAll(
-      'pre, div.highlight, .cell_output, .output, table, .bp-panel, img'))
-  .filter(el => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1)
-  .map(el => (el.closest('section[id]') || {id: '?'}).id + ': ' +
-             el.tagName.toLowerCase() + ' ' + el.textContent.trim().slice(0, 60))"""
+#: MathJax 3 does not break lines: an equation wider than the column is set smaller to fit.
+FIT_EQUATIONS = """() => {
+  let shrunk = 0;
+  document.querySelectorAll('mjx-container[display="true"]').forEach(container => {
+    const math = container.querySelector('mjx-math');
+    const need = math ? math.getBoundingClientRect().width : 0;
+    const room = container.clientWidth;
+    if (need > room) {
+      const size = parseFloat(getComputedStyle(container).fontSize);
+      container.style.fontSize = (size * room / need * 0.98).toFixed(2) + 'px';
+      shrunk += 1;
+    }
+  });
+  return shrunk;
+}"""
 
+#: Code blocks, outputs, tables and equations wider than the printed column (they would be clipped).
+OVERFLOWING = """() => {
+  const where = el => (el.closest('section[id]') || {id: '?'}).id + ': ' + el.tagName.toLowerCase() + ' ' +
+                      el.textContent.trim().slice(0, 60);
+  const blocks = Array.from(document.querySelectorAll(
+      'pre, div.highlight, .cell_output, .output, table, .bp-panel, img'))
+    .filter(el => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1);
+  const equations = Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+    .filter(el => el.querySelector('mjx-math') &&
+                  el.querySelector('mjx-math').getBoundingClientRect().width > el.clientWidth + 1);
+  return blocks.concat(equations).map(where);
+}"""
+
+MARGIN_MM = {"top": 16, "bottom": 18, "left": 15, "right": 15}
+PAGE_WIDTH_PX = round((210 - MARGIN_MM["left"] - MARGIN_MM["right"]) / 25.4 * 96)
 FOOTER = ('<div style="width:100%; font-size:8pt; color:#666; text-align:center;">'
           '<span class="pageNumber"></span></div>')
 
@@ -148,26 +176,35 @@ def serve(directory: Path):
         server.server_close()
 
 
+def single_page(edition: Edition) -> Path:
+    """The one HTML page of ``edition``'s single-page build (its index.html only redirects there)."""
+    root = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))["root"]
+    return edition.single / f"{root}.html"
+
+
 def print_edition(browser, edition: Edition) -> dict:
     """Print ``edition``'s single-page build to ``_build/pdf/``; return what was printed."""
-    index = edition.single / "index.html"
+    index = single_page(edition)
     if not index.is_file():
         raise NotPrintable(f"{index} is missing: build it first (python -m tools.build_book --builder singlehtml)")
     out = PDF_DIR / edition.pdf
     out.parent.mkdir(parents=True, exist_ok=True)
     with serve(edition.single) as url:
-        context = browser.new_context(viewport={"width": 1000, "height": 1400})
+        # The width of the printed column (A4 less the margins, at 96 px per inch), so that the
+        # page is laid out, and checked for overflow, as it will be printed.
+        context = browser.new_context(viewport={"width": PAGE_WIDTH_PX, "height": 1000})
         try:
             page = context.new_page()
             errors = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(url + "index.html", wait_until="load", timeout=120_000)
+            page.goto(url + index.name, wait_until="load", timeout=120_000)
             page.evaluate("""() => (window.MathJax && MathJax.startup && MathJax.startup.promise)
                                    ? MathJax.startup.promise.then(() => MathJax.typesetPromise()) : null""")
             page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=60_000)
             report = page.evaluate(PREPARE, [edition.panel_note, edition.solutions])
             page.add_style_tag(content=PRINT_CSS.read_text(encoding="utf-8"))
             page.emulate_media(media="print")
+            report["equations_shrunk"] = page.evaluate(FIT_EQUATIONS)
             report["math_errors"] = page.locator("mjx-merror").count()
             report["overflowing"] = page.evaluate(OVERFLOWING)
             if report["overflowing"] or report["math_errors"] or errors:
@@ -176,7 +213,7 @@ def print_edition(browser, edition: Edition) -> dict:
                                  f"errors, script errors {errors[:5]}")
             page.pdf(path=str(out), format="A4", print_background=True, outline=True, tagged=True,
                      display_header_footer=True, header_template="<span></span>", footer_template=FOOTER,
-                     margin={"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"})
+                     margin={side: f"{mm}mm" for side, mm in MARGIN_MM.items()})
         finally:
             context.close()
     report.update(pdf=out, panel_note=edition.panel_note, solutions_title=edition.solutions)
