@@ -1,18 +1,18 @@
 # The backprop book: set-up, build and tests.
 #
 #   make book    build the HTML book into _build/html (sets up .venv first)
+#   make pdf     print the book to _build/pdf/backprop-book.pdf (needs Chromium)
 #   make test    the whole suite: bplib unit tests, every chapter under nbval,
-#                the book build (warnings are errors) and the browser check
+#                the book build (warnings are errors), the browser check, the PDF
 #   make lab     JupyterLab on the chapters, in the same environment
 #                (adds --allow-root as root; LAB_ARGS="--no-browser ..." for more)
 #   make serve   serve the built book on http://localhost:8000 (PORT=...)
 #   make mnist   download and prepare full MNIST once (needs TensorFlow)
 #   make bench   run benchmarks/*.py
-#   make strip   write each chapter's first cells and strip outputs for committing
+#   make strip   strip outputs (nbstripout) and write each chapter's first cells
 #   make translations  extract the English messages and update locale/*/LC_MESSAGES/*.po
-#   make binder  re-pin binder/requirements.txt from requirements/ (maintainers)
 #   make clean   remove the build (keeps .venv);  make distclean removes .venv too
-#   make lock    re-resolve and re-pin every dependency (maintainers only)
+#   make lock    resolve the pins in requirements/ and binder/ (maintainers only)
 #
 # Every target creates .venv if it is missing and installs the pinned
 # versions from requirements/ (only again when pyproject.toml or a pin changes).
@@ -31,7 +31,7 @@ PIP_INSTALL = $(PY) -m pip install --disable-pip-version-check --no-input -c $(C
 STAMP     := $(VENV)/.installed-dev
 PINS      := pyproject.toml $(wildcard requirements/constraints-py*.txt)
 
-.PHONY: help setup book test lab serve mnist bench strip binder clean distclean lock translations
+.PHONY: help setup book pdf test lab serve mnist bench strip clean distclean lock translations
 
 help:
 	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
@@ -51,7 +51,12 @@ setup: $(STAMP)
 
 # ----------------------------------------------------------------------- book
 book: $(STAMP)
-	$(PY) tools/build_book.py
+	$(PY) -m tools.build_book
+
+# The single-page build (from the same execution cache) printed by Debian's
+# Chromium: one PDF per edition whose HTML book is built (tools/pdf_book.py).
+pdf: book
+	$(PY) -m tools.pdf_book
 
 # Serves what is built; builds first only if there is no book yet.
 serve: $(STAMP)
@@ -61,7 +66,7 @@ serve: $(STAMP)
 
 # ---------------------------------------------------------------------- tests
 # One pytest run: tests/ (hygiene, bplib unit tests, the book build, the
-# browser check; warnings are errors, see pyproject.toml) and every chapter
+# browser check, the PDF; warnings are errors, see pyproject.toml) and every chapter
 # notebook under nbval.  --nbval-lax: a cell that raises always fails; output
 # is compared only in cells marked "# NBVAL_CHECK_OUTPUT".
 test: $(STAMP)
@@ -90,25 +95,20 @@ bench: $(STAMP)
 	done
 
 # ---------------------------------------------------------------- housekeeping
-# First the cells every chapter starts with (tools/chapter_cells.py: the
-# first code cell, from the book's home in _config.yml, and the notation cell),
-# then outputs out of chapters/*.ipynb, except the expected text of the cells
-# marked "# NBVAL_CHECK_OUTPUT" (see README, "Writing a chapter").
+# nbstripout takes the outputs out of chapters/*.ipynb, except those of cells
+# with "keep_output": true (the expected text of "# NBVAL_CHECK_OUTPUT" cells),
+# then tools/chapter_cells.py writes the cells every chapter starts with (the
+# first code cell, from the book's home in _config.yml, and the notation
+# cell).  See README, "Writing a chapter".
 strip: $(STAMP)
-	$(PY) tools/chapter_cells.py
-	$(PYTHON) tools/strip_outputs.py
+	$(PY) -m tools.chapter_cells
 
 # The translations (tools/i18n.py): extract every page's messages from the
 # English sources (no notebook runs) and update locale/<lang>/LC_MESSAGES/<page>.po
 # with sphinx-intl: new messages come empty, changed ones fuzzy.  Then translate
-# them; `$(PY) tools/i18n.py check PAGE` lists what is left.
+# them; `$(PY) -m tools.i18n check PAGE` lists what is left.
 translations: $(STAMP)
-	$(PY) tools/i18n.py update
-
-# binder/requirements.txt: the lab extra's pins for Python 3.11 (Binder's
-# Python, binder/runtime.txt), taken from requirements/constraints-py3.11.txt.
-binder: $(STAMP)
-	$(PY) tools/write_binder.py
+	$(PY) -m tools.i18n update
 
 clean:
 	rm -rf _build _assets/npm
@@ -116,16 +116,13 @@ clean:
 distclean: clean
 	rm -rf $(VENV) node_modules
 
-# Re-resolve every extra in a scratch venv of the given Python and write its
-# pins.  Run once per supported Python, e.g. `make lock PYTHON=python3.10`
-# (dev includes torch: where pip finds no CPU build of torch 2.13.0 for that
-# Python, PyPI's Linux wheel brings the CUDA libraries; see README, "Pinned versions").
-LOCK_EXTRAS ?= dev,lab,mnist-prepare,bench
-lock:
-	rm -rf .lockvenv
-	$(PYTHON) -m venv .lockvenv
-	.lockvenv/bin/python -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
-	.lockvenv/bin/python -m pip install -e '.[$(LOCK_EXTRAS)]'
-	.lockvenv/bin/python tools/write_constraints.py $(LOCK_EXTRAS)
-	rm -rf .lockvenv
-	@echo "now run make binder, so that binder/requirements.txt follows the new pins"
+# uv resolves every extra of pyproject.toml for each supported Python (no
+# interpreter of that version needed), keeping the current pins where they
+# still fit: LOCK_ARGS=--upgrade moves everything to its newest version,
+# LOCK_ARGS="--upgrade-package numpy" one package.  Binder's requirements are
+# the lab extra under the 3.11 pins.  See README, "Pinned versions".
+LOCK = $(VENV)/bin/uv pip compile pyproject.toml --quiet --custom-compile-command "make lock" $(LOCK_ARGS)
+lock: $(STAMP)
+	$(LOCK) --all-extras --python-version 3.10 -o requirements/constraints-py3.10.txt
+	$(LOCK) --all-extras --python-version 3.11 -o requirements/constraints-py3.11.txt
+	$(LOCK) --extra lab --python-version 3.11 -c requirements/constraints-py3.11.txt -o binder/requirements.txt

@@ -2,7 +2,10 @@
 
 ``tests/test_book_build.py`` and ``tests/test_browser.py`` both use the
 ``built_book`` fixture, so `make test` runs ``tools/build_book.py`` exactly once
-(and it takes seconds when nothing changed since `make book`).
+(and it takes seconds when nothing changed since `make book`).  The PDF
+(``book_pdf``, tests/test_pdf.py) is printed from the single-page build of the
+same book, which reuses that build's execution cache and environment, in the
+session's Chromium.
 
 ``pytest --book-prebuilt`` skips the build and checks whatever is already in
 ``_build/html`` (handy while working on the browser checks).
@@ -77,7 +80,7 @@ def built_book(request) -> BuiltBook:
             pytest.fail("--book-prebuilt given but _build/html/index.html does not exist; run `make book`")
         return BuiltBook(HTML, 0, "(prebuilt)")
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "build_book.py")],
+        [sys.executable, "-m", "tools.build_book"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     # Keep the console readable: the full log is in _build/build.log.
@@ -178,3 +181,27 @@ def browser(chromium):
             yield b
         finally:
             b.close()
+
+
+# ---------------------------------------------------------------------- the PDF
+@dataclass
+class PrintedBook:
+    pdf: Path
+    single: Path
+    report: dict
+
+
+@pytest.fixture(scope="session")
+def book_pdf(book, browser) -> PrintedBook:
+    """The English PDF, printed once per session from the single-page build (tools/pdf_book.py)."""
+    from tools import pdf_book
+
+    if book.status != 0:
+        pytest.fail("the HTML book did not build; see test_book_builds_without_warnings")
+    edition = pdf_book.EDITIONS["en"]
+    proc = subprocess.run([sys.executable, "-m", "tools.build_book", *edition.build],
+                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        pytest.fail(f"the single-page build failed (log: _build/build-singlehtml.log):\n{proc.stdout[-3000:]}")
+    report = pdf_book.print_edition(browser, edition)
+    return PrintedBook(report["pdf"], pdf_book.single_page(edition), report)

@@ -1,16 +1,20 @@
-"""What Binder (repo2docker) builds the chapters' JupyterLab from: binder/.
+"""The pinned versions (requirements/) and what Binder (repo2docker) builds the chapters' JupyterLab from (binder/).
 
-Checked offline, or nearly (the last test asks pip's index, through its cache):
-the files exist, every version in binder/requirements.txt is the one pinned
-in requirements/constraints-py3.11.txt (Binder runs Python 3.11), the file
-covers what the chapters need, and pip can install it: resolving the file
-together with bplib's ``lab`` extra adds nothing and changes nothing.
+`make lock` writes all three files with ``uv pip compile`` from pyproject.toml.
+Checked: the binder files exist, every version in binder/requirements.txt is
+the one pinned in requirements/constraints-py3.11.txt (Binder runs Python
+3.11), the file covers what the chapters need, and each file is what
+`make lock` resolves now: resolving again, with the file's own pins preferred,
+changes nothing (this asks the package index, through uv's cache).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
+from pathlib import Path
 
 try:
     import tomllib
@@ -19,17 +23,39 @@ except ModuleNotFoundError:  # Python 3.10: the same parser under its old name
 
 import pytest
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "tools"))
-from write_binder import CONSTRAINTS, EXTRA, PYTHON, REQUIREMENTS, normalize, read_pins, resolve  # noqa: E402
-
 BINDER = ROOT / "binder"
+REQUIREMENTS = BINDER / "requirements.txt"
+PYTHON = "3.11"  # binder/runtime.txt
+CONSTRAINTS = ROOT / "requirements" / f"constraints-py{PYTHON}.txt"
+EXTRA = "lab"
+#: What `make lock` runs for each file (the Makefile's LOCK lines, without the output file).
+LOCKED = {
+    ROOT / "requirements" / "constraints-py3.10.txt": ["--all-extras", "--python-version", "3.10"],
+    CONSTRAINTS: ["--all-extras", "--python-version", PYTHON],
+    REQUIREMENTS: ["--extra", EXTRA, "--python-version", PYTHON, "-c", str(CONSTRAINTS)],
+}
+
+
+def read_pins(path: Path) -> dict[str, str]:
+    """``{normalized name: version}`` from a file of ``name==version`` lines (comments skipped)."""
+    pins = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, sep, version = line.partition("==")
+        if not sep:
+            raise ValueError(f"{path.name}: {line!r} is not a name==version pin")
+        pins[canonicalize_name(name.strip())] = version.strip()
+    return pins
 
 
 def test_binder_files_exist():
-    assert REQUIREMENTS.is_file(), "binder/requirements.txt is missing: run `make binder`"
+    assert REQUIREMENTS.is_file(), "binder/requirements.txt is missing: run `make lock`"
     assert (BINDER / "runtime.txt").read_text().strip() == f"python-{PYTHON}"
     post_build = BINDER / "postBuild"
     assert post_build.is_file() and os.access(post_build, os.X_OK), "binder/postBuild must be an executable script"
@@ -41,7 +67,7 @@ def test_binder_pins_are_the_projects_pins():
     assert binder, "binder/requirements.txt pins nothing"
     wrong = {name: (version, pinned.get(name)) for name, version in binder.items() if pinned.get(name) != version}
     assert not wrong, (f"binder/requirements.txt disagrees with {CONSTRAINTS.name} (binder, project): {wrong}; "
-                       "run `make binder`")
+                       "run `make lock`")
 
 
 def test_binder_has_what_the_chapters_need():
@@ -54,18 +80,21 @@ def test_binder_has_what_the_chapters_need():
             for extra in req.extras:
                 specs += project["optional-dependencies"][extra]
         else:
-            needed.add(normalize(req.name))
+            needed.add(canonicalize_name(req.name))
     missing = sorted(needed - set(read_pins(REQUIREMENTS)))
-    assert not missing, f"binder/requirements.txt lacks {missing}; run `make binder`"
+    assert not missing, f"binder/requirements.txt lacks {missing}; run `make lock`"
 
 
-def test_pip_installs_binder_requirements_with_bplib():
-    if "%d.%d" % sys.version_info[:2] != PYTHON:
-        pytest.skip(f"pip resolves for the running Python; Binder's is {PYTHON}")
-    binder = read_pins(REQUIREMENTS)
-    resolved = resolve(["-r", str(REQUIREMENTS), f".[{EXTRA}]"])
-    assert resolved.pop("bplib")[1]
-    versions = {name: version for name, (_, version) in resolved.items()}
-    extra = sorted(set(versions) - set(binder))
-    assert not extra, f"installing binder/requirements.txt and bplib[{EXTRA}] also pulls in {extra}: `make binder`"
-    assert versions == binder
+@pytest.mark.parametrize("locked", sorted(LOCKED), ids=lambda p: p.name)
+def test_pins_are_what_make_lock_resolves(locked, tmp_path):
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent))
+    if uv is None:
+        pytest.skip("uv is not installed (the lock extra of pyproject.toml)")
+    out = tmp_path / locked.name
+    shutil.copyfile(locked, out)  # uv keeps the pins of the file it writes, where they still fit
+    proc = subprocess.run([uv, "pip", "compile", "pyproject.toml", "--quiet", *LOCKED[locked], "-o", str(out)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, f"uv could not resolve {locked.name}:\n{proc.stderr[-3000:]}"
+    now, pinned = read_pins(out), read_pins(locked)
+    changed = {n: (pinned.get(n), now.get(n)) for n in set(now) | set(pinned) if now.get(n) != pinned.get(n)}
+    assert not changed, f"{locked.relative_to(ROOT)} is not what `make lock` resolves (pinned, now): {changed}"

@@ -23,8 +23,7 @@ import yaml
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "tools"))
-from book_home import home  # noqa: E402
+from tools.book_home import home
 
 pytestmark = pytest.mark.book
 

@@ -31,9 +31,8 @@ import pytest
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "tools"))
-from book_home import home  # noqa: E402
-from chapter_cells import first_cell, missing_message  # noqa: E402
+from tools.book_home import home
+from tools.chapter_cells import first_cell, missing_message
 
 #: The first cell is the same in every chapter (tests/test_notebook_hygiene.py), so
 #: three chapters stand for all: the first, one with panels, one with data.

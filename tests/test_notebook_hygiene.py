@@ -7,8 +7,8 @@ and does not re-define what another chapter defines (shared code belongs in
 bplib).  Its first code cell is the book's first cell (the same in every
 chapter, written from the book's home in _config.yml), and a chapter whose
 markdown uses the book's MathJax macros defines them for Jupyter in a hidden
-notation cell.  ``make strip`` (tools/chapter_cells.py, then
-tools/strip_outputs.py) puts a notebook in that shape.
+notation cell.  ``make strip`` (nbstripout, then tools/chapter_cells.py) puts
+a notebook in that shape.
 """
 
 from __future__ import annotations
@@ -17,20 +17,16 @@ import ast
 import copy
 import json
 import re
-import sys
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, toc_files
-
-sys.path.insert(0, str(ROOT / "tools"))
-from book_home import home  # noqa: E402
-from chapter_cells import (  # noqa: E402
-    NOTATION_MARKER, apply, book_macros, first_cell, notation_cell, uses_macros,
+from tools.book_home import home
+from tools.chapter_cells import (
+    NOTATION_MARKER, apply, book_macros, first_cell, in_shape, is_check_cell, notation_cell, uses_macros,
 )
-from strip_outputs import is_check_cell, strip  # noqa: E402
 
 CHAPTERS = ROOT / "chapters"
 NOTEBOOKS = sorted(CHAPTERS.glob("*.ipynb"))
@@ -134,18 +130,35 @@ def test_toc_lists_only_existing_documents():
     assert not missing, f"_toc.yml lists documents that do not exist: {missing}"
 
 
+@pytest.fixture(scope="module")
+def stripped() -> dict[Path, str]:
+    """Every chapter as `make strip` would write it (nbstripout, then the book's cells)."""
+    return in_shape(NOTEBOOKS)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
-def test_committed_without_outputs(path):
-    nb = load(path)
-    clean = strip(copy.deepcopy(nb))
+def test_committed_as_make_strip_writes_it(path, stripped):
+    nb, clean = load(path), json.loads(stripped[path])
     dirty = [i for i, (c, k) in enumerate(zip(nb["cells"], clean["cells"]))
              if c["cell_type"] == "code"
              and (c.get("outputs") != k["outputs"] or c.get("execution_count") != k["execution_count"])]
     assert not dirty, (
         f"{path.name}: cells {dirty} have outputs or execution counts; run `make strip` before committing "
-        "(it keeps only the text output of # NBVAL_CHECK_OUTPUT cells)"
+        "(it keeps only the outputs of cells with the metadata \"keep_output\": true)"
     )
     assert "widgets" not in nb.get("metadata", {}), f"{path.name}: saved widget state in the metadata; `make strip`"
+    assert stripped[path] == path.read_text(encoding="utf-8"), f"{path.name}: not as `make strip` writes it"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_output_checks_keep_their_output(path):
+    """nbstripout keeps the outputs of cells with "keep_output": true, and only those: the checked ones."""
+    cells = [c for c in load(path)["cells"] if c["cell_type"] == "code"]
+    unkept = [i for i, c in enumerate(cells) if is_check_cell(cell_source(c)) and not c["metadata"].get("keep_output")]
+    assert not unkept, (f"{path.name}: code cells {unkept} are marked # NBVAL_CHECK_OUTPUT but lack the cell "
+                        "metadata \"keep_output\": true, so `make strip` drops their expected output")
+    stray = [i for i, c in enumerate(cells) if c["metadata"].get("keep_output") and not is_check_cell(cell_source(c))]
+    assert not stray, f"{path.name}: code cells {stray} keep their output but nbval does not check it"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)

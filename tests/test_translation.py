@@ -25,8 +25,7 @@ import pytest
 
 from conftest import ROOT, toc_files
 
-sys.path.insert(0, str(ROOT / "tools"))
-import i18n  # noqa: E402
+from tools import i18n
 
 LANGUAGE = "zh_CN"
 
@@ -34,7 +33,7 @@ LANGUAGE = "zh_CN"
 @pytest.fixture(scope="module")
 def pot_dir() -> Path:
     """The English messages as the sources stand now, one .pot per page."""
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "i18n.py"), "extract"],
+    proc = subprocess.run([sys.executable, "-m", "tools.i18n", "extract"],
                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.returncode == 0, f"extracting the messages failed:\n{proc.stdout[-3000:]}"
     return i18n.POT_DIR
@@ -127,7 +126,7 @@ def test_every_message_has_a_finished_translation(pot_dir):
     found.sort(key=lambda line: ": untranslated: " in line or ": missing (" in line)
     assert not found, (
         f"{len(found)} English messages in {len(per_file)} files have no finished Chinese translation "
-        f"(update with `make translations`, translate, check with `tools/i18n.py check PAGE`):\n  "
+        f"(update with `make translations`, translate, check with `python -m tools.i18n check PAGE`):\n  "
         + "\n  ".join(f"{name}: {n}" for name, n in sorted(per_file.items())) + "\n  "
         + "\n  ".join(found[:300]) + ("\n  ..." if len(found) > 300 else "")
     )

@@ -2,15 +2,15 @@
 
 Run with the project's environment (``make book`` does this)::
 
-    .venv/bin/python tools/build_book.py
+    .venv/bin/python -m tools.build_book                       # the HTML book
+    .venv/bin/python -m tools.build_book --builder singlehtml  # one page, for the PDF
 
 Steps:
 
-1. Browser assets.  ``npm ci`` installs the pinned MathJax, RequireJS and
-   ipywidgets HTML manager (``package-lock.json``) and the files the book needs
-   are copied to ``_assets/npm/``, which Sphinx publishes as
-   ``_static/npm/``.  Skipped when the copies are already up to date.  Without
-   npm the book falls back to a CDN, and this script says so.
+1. Browser assets.  ``npm ci`` installs the pinned MathJax
+   (``package-lock.json``) and it is copied to ``_assets/npm/``, which Sphinx
+   publishes as ``_static/npm/``.  Skipped when the copy is already up to
+   date.  Without npm the book falls back to a CDN, and this script says so.
 2. Execution cache.  Notebooks are executed through jupyter-cache, which keys
    on a notebook's code only.  When ``bplib`` or the pinned versions change,
    the cached outputs may be stale, so the cache and Sphinx's saved
@@ -22,14 +22,18 @@ Steps:
    build: run ``make strip`` after changing the home.
 4. ``jupyter-book build`` with ``-W -n --keep-going``: any Sphinx warning,
    including a notebook cell that raises, fails the build.  The full log is kept
-   in ``_build/build.log``.
-5. The Chinese edition (``tools/i18n.py html zh_CN``): the same sources and
-   execution cache with the translations in ``locale/zh_CN``, also with
+   in ``_build/build.log`` (``_build/build-singlehtml.log``).  The single-page
+   build shares the HTML build's execution cache and saved environment, so
+   after ``make book`` it executes and re-reads nothing.
+5. The Chinese edition (``python -m tools.i18n html zh_CN``): the same sources
+   and execution cache with the translations in ``locale/zh_CN``, also with
    warnings as errors, into ``_build/html/zh/``.
 """
 
 from __future__ import annotations
 
+import argparse
+import copy
 import hashlib
 import json
 import os
@@ -46,14 +50,8 @@ HTML = BUILD / "html"
 VENDOR = ROOT / "_assets" / "npm"
 NODE_MODULES = ROOT / "node_modules"
 
-#: What the book takes from each npm package: (package dir, files or dirs, destination).
-VENDOR_FILES = [
-    ("mathjax/es5", ["."], "mathjax"),
-    ("requirejs", ["require.js"], "requirejs"),
-    ("@jupyter-widgets/html-manager/dist", ["embed-amd.js"], "html-manager"),
-]
-#: Fonts and images the widget manager loads relative to its own script.
-HTML_MANAGER_ASSET_SUFFIXES = (".woff", ".woff2", ".ttf", ".eot", ".svg")
+#: What the book takes from npm: MathJax's ready-to-serve tree.
+MATHJAX = NODE_MODULES / "mathjax" / "es5"
 
 
 #: A Sphinx warning or error line ("path:line: WARNING: ..." or "WARNING: ...").
@@ -89,8 +87,7 @@ def vendor_assets() -> bool:
         if VENDOR.is_dir():
             say("npm not found; keeping the existing (possibly older) copies in _assets/npm")
             return True
-        say("npm not found: the book will load MathJax, RequireJS and the widget manager "
-            "from a CDN, so equations and widgets need a network to render")
+        say("npm not found: the book will load MathJax from a CDN, so equations need a network to render")
         return False
 
     say("installing browser assets with npm ci (pinned by package-lock.json)")
@@ -100,26 +97,10 @@ def vendor_assets() -> bool:
     )
     if VENDOR.exists():
         shutil.rmtree(VENDOR)
-    for src_dir, names, dest in VENDOR_FILES:
-        src = NODE_MODULES / src_dir
-        out = VENDOR / dest
-        out.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            s = src / name
-            if s.is_dir():
-                shutil.copytree(s, out, dirs_exist_ok=True)
-            else:
-                shutil.copy2(s, out / name)
-    manager = NODE_MODULES / "@jupyter-widgets/html-manager/dist"
-    for f in manager.iterdir():
-        if f.suffix in HTML_MANAGER_ASSET_SUFFIXES:
-            shutil.copy2(f, VENDOR / "html-manager" / f.name)
-    versions = {
-        name: json.loads((NODE_MODULES / name / "package.json").read_text())["version"]
-        for name in ("mathjax", "requirejs", "@jupyter-widgets/html-manager")
-    }
-    stamp.write_text(json.dumps({"lock": want, "versions": versions}, indent=2) + "\n")
-    say("browser assets: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
+    shutil.copytree(MATHJAX, VENDOR / "mathjax")
+    version = json.loads((NODE_MODULES / "mathjax" / "package.json").read_text())["version"]
+    stamp.write_text(json.dumps({"lock": want, "versions": {"mathjax": version}}, indent=2) + "\n")
+    say(f"browser assets: mathjax {version}")
     return True
 
 
@@ -150,30 +131,35 @@ def invalidate_cache_if_bplib_changed() -> None:
 # --------------------------------------------------------------------- book home
 def check_book_home() -> bool:
     """Say what the book's home is; False if a chapter's first cell was written for another."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    from book_home import home
-    from chapter_cells import main as chapter_cells
+    from tools.book_home import home
+    from tools.chapter_cells import apply, book_macros
 
     url, branch = home()
     if url:
         say(f"book home: {url} (branch {branch}): repository, issue, Binder and Colab buttons on")
     else:
         say("book home unset (repository.url in _config.yml): no repository, issue or launch buttons")
-    if chapter_cells(["--check"]) != 0:
-        say("the chapters' first cells do not match the book's home or notation: run `make strip`")
+    macros = book_macros()
+    stale = []
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        if apply(copy.deepcopy(nb), url, branch, macros) != nb:
+            stale.append(path.name)
+    if stale:
+        say(f"the first cells of {', '.join(stale)} do not match the book's home or notation: run `make strip`")
         return False
     return True
 
 
 # -------------------------------------------------------------------------- build
-def jupyter_book_command() -> list[str]:
+def jupyter_book_command(builder: str = "html") -> list[str]:
     exe = Path(sys.executable).parent / "jupyter-book"
     if not exe.exists():
         found = shutil.which("jupyter-book")
         if found is None:
             raise SystemExit("jupyter-book is not installed in this environment; run `make book`")
         exe = Path(found)
-    return [str(exe), "build", str(ROOT), "--builder", "html", "-W", "-n", "--keep-going"]
+    return [str(exe), "build", str(ROOT), "--builder", builder, "-W", "-n", "--keep-going"]
 
 
 def _run_logged(cmd: list[str], env: dict, log, warnings: list[str]) -> int:
@@ -192,8 +178,11 @@ def _run_logged(cmd: list[str], env: dict, log, warnings: list[str]) -> int:
     return proc.wait()
 
 
-def build(log_path: Path | None = None) -> int:
-    """Build the book; return jupyter-book's exit status (non-zero on any warning)."""
+def build(builder: str = "html", log_path: Path | None = None) -> int:
+    """Build the book with ``builder``; return jupyter-book's exit status (non-zero on any warning).
+
+    The HTML build also builds the Chinese edition into ``_build/html/zh/``.
+    """
     started = time.monotonic()
     if not check_book_home():
         return 1
@@ -207,23 +196,22 @@ def build(log_path: Path | None = None) -> int:
         say("the last build failed: re-reading every page")
         shutil.rmtree(BUILD / ".doctrees")
         shutil.rmtree(BUILD / ".doctrees-zh", ignore_errors=True)
-    log_path = log_path or BUILD / "build.log"
+    log_path = log_path or BUILD / ("build.log" if builder == "html" else f"build-{builder}.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
 
     env = dict(os.environ)
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # silences a debugger note in kernels
-    cmd = jupyter_book_command()
-    say("running: jupyter-book build . --builder html -W -n --keep-going")
+    cmd = jupyter_book_command(builder)
+    say(f"running: jupyter-book build . --builder {builder} -W -n --keep-going")
     warnings = []
     with open(log_path, "w", encoding="utf-8") as log:
         status = _run_logged(cmd, env, log, warnings)
-        if status == 0:
+        if status == 0 and builder == "html":
             # The Chinese edition, into _build/html/zh/: the same sources and
             # execution cache, the translations from locale/ (tools/i18n.py).
-            say("running: tools/i18n.py html zh_CN (the Chinese edition)")
+            say("running: python -m tools.i18n html zh_CN (the Chinese edition)")
             zh_started = time.monotonic()
-            status = _run_logged([sys.executable, str(ROOT / "tools" / "i18n.py"), "html", "zh_CN"],
-                                 env, log, warnings)
+            status = _run_logged([sys.executable, "-m", "tools.i18n", "html", "zh_CN"], env, log, warnings)
             say(f"Chinese edition built in {time.monotonic() - zh_started:.0f} s")
     elapsed = time.monotonic() - started
     if status == 0 and warnings:
@@ -237,10 +225,17 @@ def build(log_path: Path | None = None) -> int:
         return status
     failed_marker.unlink(missing_ok=True)
     say(f"built in {elapsed:.0f} s with no warnings"
-        + ("" if local else " (equations and widgets load from a CDN: npm was missing)"))
-    say(f"open {HTML / 'index.html'} in a browser, or run `make serve`")
+        + ("" if local else " (equations load from a CDN: npm was missing)"))
+    if builder == "html":
+        say(f"open {HTML / 'index.html'} in a browser, or run `make serve`")
     return 0
 
 
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--builder", choices=["html", "singlehtml"], default="html")
+    return build(parser.parse_args(argv).builder)
+
+
 if __name__ == "__main__":
-    sys.exit(build())
+    sys.exit(main())

@@ -1,10 +1,14 @@
-"""Write the cells every chapter starts with, so that it runs wherever a reader opens it.
+"""Put chapter notebooks in their committed shape: stripped, and with the cells every chapter starts with.
 
-    python tools/chapter_cells.py                 # every notebook in chapters/
-    python tools/chapter_cells.py chapters/10_pytorch.ipynb
-    python tools/chapter_cells.py --check         # exit 1 if a notebook is not in shape
+    python -m tools.chapter_cells                 # every notebook in chapters/ (`make strip`)
+    python -m tools.chapter_cells chapters/10_pytorch.ipynb
+    python -m tools.chapter_cells --check         # exit 1 if a notebook is not in shape
 
-(`make strip` runs the first form.)  Two cells, both generated, never edited by hand:
+First nbstripout strips every output and execution count, except the outputs
+of cells with the metadata ``"keep_output": true``: the expected text of the
+cells marked ``# NBVAL_CHECK_OUTPUT``, which nbval compares.  nbval compares
+only cells that were run, so such a cell then gets execution count 1.
+Then two cells, both generated, never edited by hand:
 
 * **The first code cell**, the same in every chapter.  It imports bplib; where
   bplib is missing (a downloaded notebook, Colab) it shows one line saying how
@@ -29,15 +33,20 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import yaml
 
+from tools.book_home import CONFIG, home, pip_requirement
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from book_home import CONFIG, home, pip_requirement  # noqa: E402
-from strip_outputs import rewrite  # noqa: E402
+#: How `make strip` runs nbstripout: cell ids stay (chapter_cells and the tests name cells by them).
+NBSTRIPOUT = [sys.executable, "-m", "nbstripout", "--keep-id"]
+CHECK_MARKER = "NBVAL_CHECK_OUTPUT"
 
 FIRST_CELL_MARKER = "# The same first cell in every chapter"
 FIRST_CELL_ID = "bplib-first-cell"
@@ -102,6 +111,12 @@ def uses_macros(source: str, macros) -> list[str]:
     return [name for name in macros if re.search(r"\\" + re.escape(name) + r"(?![A-Za-z])", source)]
 
 
+def is_check_cell(source: str) -> bool:
+    """True for a cell nbval compares (a comment line ``# NBVAL_CHECK_OUTPUT``)."""
+    return any(line.strip().startswith("#") and line.strip().lstrip("#").strip() == CHECK_MARKER
+               for line in source.splitlines())
+
+
 # ------------------------------------------------------------------- the notebook
 def _source(cell: dict) -> str:
     src = cell.get("source", "")
@@ -153,7 +168,36 @@ def apply(nb: dict, url: str, branch: str, macros: dict[str, object]) -> dict:
         # Right after the title cell, unless the title itself uses a macro.
         title_uses = cells and cells[0]["cell_type"] == "markdown" and uses_macros(_source(cells[0]), macros)
         cells.insert(0 if (not cells or title_uses or cells[0]["cell_type"] != "markdown") else 1, cell)
+
+    # nbval compares only cells that were run: a kept output needs an execution count.
+    for cell in cells:
+        if cell["cell_type"] == "code" and cell.get("metadata", {}).get("keep_output") and cell.get("outputs"):
+            cell["execution_count"] = 1
     return nb
+
+
+def dumps(nb: dict) -> str:
+    """The layout Jupyter and nbstripout write: indent 1, sorted keys, real Unicode."""
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def stripped(paths: list[Path]) -> dict[Path, dict]:
+    """What nbstripout makes of each notebook (read from copies; the files are not touched)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copies = []
+        for i, path in enumerate(paths):
+            copies.append(Path(tmp, f"{i}_{path.name}"))
+            shutil.copyfile(path, copies[-1])
+        if copies:
+            subprocess.run(NBSTRIPOUT + [str(c) for c in copies], check=True)
+        return {path: json.loads(copy.read_text(encoding="utf-8")) for path, copy in zip(paths, copies)}
+
+
+def in_shape(paths: list[Path]) -> dict[Path, str]:
+    """Each notebook as `make strip` writes it: stripped by nbstripout, then the book's cells."""
+    url, branch = home()
+    macros = book_macros()
+    return {path: dumps(apply(nb, url, branch, macros)) for path, nb in stripped(paths).items()}
 
 
 def main(argv=None) -> int:
@@ -161,10 +205,15 @@ def main(argv=None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--check", action="store_true", help="only report; exit 1 if a notebook needs changes")
     args = parser.parse_args(argv)
-    url, branch = home()
-    macros = book_macros()
-    return rewrite(args.notebooks, lambda nb: apply(nb, url, branch, macros), args.check,
-                   "needs its first cells: ", "wrote first cells: ")
+    paths = args.notebooks or sorted((ROOT / "chapters").glob("*.ipynb"))
+    changed = []
+    for path, after in in_shape(paths).items():
+        if after != path.read_text(encoding="utf-8"):
+            changed.append(path)
+            if not args.check:
+                path.write_text(after, encoding="utf-8")
+            print(("not in shape (run `make strip`): " if args.check else "wrote: ") + str(path))
+    return 1 if (args.check and changed) else 0
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ sorted by digit) and stores
 * ``images``: uint8 array of shape (5000, 28, 28), pixel values 0..255;
 * ``labels``: uint8 array of shape (5000,), digits 0..9.
 
-``bplib.mnist`` splits them into training and test sets (see its docstring).
+``bplib.data.load_digits`` splits them into training and test sets (see its docstring).
 """
 
 import argparse

@@ -1,18 +1,17 @@
-"""Sphinx extension: serve MathJax, RequireJS and the ipywidgets manager from the book itself.
+"""Sphinx extension: serve MathJax from the book itself.
 
-``_config.yml`` points ``mathjax_path`` and myst-nb's ``nb_ipywidgets_js`` at
-copies under ``_static/npm/`` of the built book.  Those copies come from
-the npm registry (``package.json`` / ``package-lock.json``) and are placed in
-``_assets/npm/`` by ``tools/build_book.py`` before Sphinx runs.
+``_config.yml`` points ``mathjax_path`` at a copy under ``_static/npm/`` of the
+built book.  That copy comes from the npm registry (``package.json`` /
+``package-lock.json``) and is placed in ``_assets/npm/`` by
+``tools/build_book.py`` before Sphinx runs.
 
-This extension checks, when the configuration is read, that every local
-file named in the configuration is really there.  If one is missing (no npm
-on the machine), it swaps in the same pinned version from a CDN and says so
-on the console: the book still builds, but then needs a network to show
-equations and widgets.
+This extension checks, when the configuration is read, that the local copy is
+really there.  If it is missing (no npm on the machine), it swaps in the same
+pinned version from a CDN and says so on the console: the book still builds,
+but then needs a network to show equations.
 
 It also makes the notebooks this build executes draw the frames of their
-slider panels (``BPLIB_PANEL_FRAMES=1``, see ``bplib.widgets``), so that the
+slider panels (``BPLIB_PANEL_FRAMES=1``, see ``bplib.course.widgets``), so that the
 sliders move in the built book without a kernel.
 
 It also keeps the vendored trees out of ``html_js_files`` /
@@ -35,10 +34,6 @@ logger = logging.getLogger(__name__)
 #: Versions must match package.json.  Used only when npm was not available.
 CDN_FALLBACK = {
     "npm/mathjax/tex-chtml.js": "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml.js",
-    "npm/requirejs/require.js": "https://cdn.jsdelivr.net/npm/requirejs@2.3.8/require.js",
-    "npm/html-manager/embed-amd.js": (
-        "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.15/dist/embed-amd.js"
-    ),
 }
 
 VENDOR_PREFIX = "npm/"
@@ -67,37 +62,14 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
         e for e in config.html_css_files if not _entry_name(e).startswith(VENDOR_PREFIX)
     ]
 
-    # 2. Local copies, or a loud fallback to the CDN.
-    missing = []
+    # 2. The local copy, or a loud fallback to the CDN.
     if config.mathjax_path in CDN_FALLBACK and not _exists(config.mathjax_path, dirs):
-        missing.append(config.mathjax_path)
-        config.mathjax_path = CDN_FALLBACK[config.mathjax_path]
-
-    widgets_js = {}
-    for path, attrs in dict(config.nb_ipywidgets_js).items():
-        if path in CDN_FALLBACK and not _exists(path, dirs):
-            missing.append(path)
-            path = CDN_FALLBACK[path]
-            attrs = {**attrs, "crossorigin": "anonymous"}
-        widgets_js[path] = attrs
-    if "npm/html-manager/embed-amd.js" not in widgets_js:
-        # The manager comes from the CDN: its fonts are next to it there.
-        widgets_js = {
-            path: {k: v for k, v in attrs.items() if k != "data-manager-path"}
-            for path, attrs in widgets_js.items()
-        }
-    config.nb_ipywidgets_js = widgets_js
-
-    if missing:
         # Deliberately not a warning: the build runs with -W, and a machine
         # without npm should still be able to build a (network-needing) book.
-        logger.info(
-            "offline_assets: npm assets not found (%s); "
-            "falling back to the CDN for equations and widgets",
-            ", ".join(missing),
-        )
+        logger.info("offline_assets: %s not found; MathJax comes from the CDN", config.mathjax_path)
+        config.mathjax_path = CDN_FALLBACK[config.mathjax_path]
     else:
-        logger.info("offline_assets: MathJax, RequireJS and the widget manager are served locally")
+        logger.info("offline_assets: MathJax is served locally")
 
 
 def _panels_draw_frames(app: Sphinx, config: Config) -> None:

@@ -203,7 +203,36 @@ def on_config_inited(app, config) -> None:
             pass
 
 
+# ------------------------------------------------------- docstrings are rst
+# Sphinx parses a translated message with the parser of its page, and the
+# Reference pages are MyST files whose text comes from bplib's docstrings,
+# which are reStructuredText (``code``, :math:, :class:). A message that came
+# from a docstring is therefore parsed as rst. Sphinx (7.4, pinned) has no
+# setting for this, so its two module-level helpers are wrapped: one notes
+# which node a message belongs to, the other picks the parser by that node.
+from sphinx.transforms import i18n as _sphinx_i18n  # noqa: E402
+
+_extract_messages, _publish_msgstr = _sphinx_i18n.extract_messages, _sphinx_i18n.publish_msgstr
+_message_node: dict = {"node": None}
+
+
+def _extract_messages_noting_node(doctree):
+    for node, msg in _extract_messages(doctree):
+        _message_node["node"] = node
+        yield node, msg
+    _message_node["node"] = None
+
+
+def _publish_docstring_as_rst(app, source, source_path, source_line, config, settings):
+    node = _message_node["node"]
+    if node is not None and ":docstring of " in (node.source or ""):
+        source_path = source_path.rsplit(".", 1)[0] + ".rst"
+    return _publish_msgstr(app, source, source_path, source_line, config, settings)
+
+
 def setup(app):
+    _sphinx_i18n.extract_messages = _extract_messages_noting_node
+    _sphinx_i18n.publish_msgstr = _publish_docstring_as_rst
     app.add_transform(KeepUntranslated)
     app.add_search_language(chinese_search_language())
     app.add_transform(TranslateTocCaptions)
