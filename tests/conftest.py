@@ -191,17 +191,28 @@ class PrintedBook:
     report: dict
 
 
-@pytest.fixture(scope="session")
-def book_pdf(book, browser) -> PrintedBook:
-    """The English PDF, printed once per session from the single-page build (tools/pdf_book.py)."""
+def print_book(book, browser, name) -> PrintedBook:
+    """One edition's PDF, printed from its single-page build (tools/pdf_book.py)."""
     from tools import pdf_book
 
     if book.status != 0:
         pytest.fail("the HTML book did not build; see test_book_builds_without_warnings")
-    edition = pdf_book.EDITIONS["en"]
-    proc = subprocess.run([sys.executable, "-m", "tools.build_book", *edition.build],
+    edition = pdf_book.EDITIONS[name]
+    proc = subprocess.run([sys.executable, "-m", *edition.build],
                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if proc.returncode != 0:
-        pytest.fail(f"the single-page build failed (log: _build/build-singlehtml.log):\n{proc.stdout[-3000:]}")
+        pytest.fail(f"the single-page build of {name} failed:\n{proc.stdout[-3000:]}")
     report = pdf_book.print_edition(browser, edition)
     return PrintedBook(report["pdf"], pdf_book.single_page(edition), report)
+
+
+@pytest.fixture(scope="session")
+def book_pdf_en(book, browser) -> PrintedBook:
+    """The English PDF, printed once per session."""
+    return print_book(book, browser, "en")
+
+
+@pytest.fixture(scope="session")
+def book_pdf_zh(book, browser) -> PrintedBook:
+    """The Chinese PDF, printed once per session."""
+    return print_book(book, browser, "zh")

@@ -1,6 +1,6 @@
 """The book as a PDF (`make pdf`, tools/pdf_book.py): complete, typeset, and readable on paper.
 
-The PDF is printed once per session (the ``book_pdf`` fixture in conftest.py)
+Each edition's PDF is printed once per session (``book_pdf_en``, ``book_pdf_zh`` in conftest.py)
 from the single-page build of the book the session has built, in the session's
 Chromium; printing itself fails if a code block or output is wider than the
 page, or MathJax reports an error.  Read back with pypdf, the PDF must have:
@@ -40,6 +40,18 @@ def bare(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
+@pytest.fixture(scope="module", params=["en", "zh"])
+def edition(request, book):
+    """An edition: its name and the folder of its HTML book (the Chinese one is in zh/)."""
+    return request.param, book.html if request.param == "en" else book.html / "zh"
+
+
+@pytest.fixture(scope="module")
+def book_pdf(edition, request):
+    """The edition's PDF, printed once per session (conftest.py)."""
+    return request.getfixturevalue("book_pdf_zh" if edition[0] == "zh" else "book_pdf_en")
+
+
 @pytest.fixture(scope="module")
 def pdf(book_pdf):
     from pypdf import PdfReader
@@ -49,12 +61,12 @@ def pdf(book_pdf):
     return reader, pages
 
 
-def html_pages(book):
-    """Each page of the HTML book: (page, parsed article)."""
+def html_pages(edition):
+    """Each page of the edition's HTML book: (page, parsed article)."""
     from bs4 import BeautifulSoup
 
     for page in toc_files():
-        soup = BeautifulSoup((book.html / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+        soup = BeautifulSoup((edition[1] / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
         yield page, soup.select_one("article.bd-article")
 
 
@@ -80,12 +92,12 @@ def bookmarks(reader) -> list:
     return found
 
 
-def test_every_page_of_the_book_starts_a_sheet_with_its_title(book, pdf):
+def test_every_page_of_the_book_starts_a_sheet_with_its_title(edition, pdf):
     """Each page of the web book is bookmarked, and its bookmark is the top of a sheet that shows its title."""
     reader, pages = pdf
     marks = bookmarks(reader)
     problems = []
-    for page, article in html_pages(book):
+    for page, article in html_pages(edition):
         title = title_of(article)
         if not any(title in text for text in pages):
             problems.append(f"{page}: its title {title!r} is not in the PDF")
@@ -104,10 +116,10 @@ def test_every_page_of_the_book_starts_a_sheet_with_its_title(book, pdf):
     assert not problems, "\n".join(problems)
 
 
-def test_the_pdf_has_every_figure_of_the_book(book, book_pdf, pdf):
+def test_the_pdf_has_every_figure_of_the_book(edition, book_pdf, pdf):
     reader, pages = pdf
-    in_html = sum(len(article.find_all("img")) for _, article in html_pages(book))
-    panels = sum(len(article.select(".bp-panel")) for _, article in html_pages(book))
+    in_html = sum(len(article.find_all("img")) for _, article in html_pages(edition))
+    panels = sum(len(article.select(".bp-panel")) for _, article in html_pages(edition))
     in_pdf = sum(len(page.images) for page in reader.pages)
     assert in_html > 0 and panels > 0
     assert in_pdf == in_html, f"the HTML book shows {in_html} images, the PDF has {in_pdf}"
@@ -132,11 +144,11 @@ def test_no_raw_tex_traceback_or_placeholder(book_pdf, pdf):
         assert bad not in text, f"the PDF shows {bad!r}: ...{text[max(0, text.find(bad) - 80):text.find(bad) + 80]}..."
 
 
-def test_folded_solutions_are_printed(book, book_pdf, pdf):
+def test_folded_solutions_are_printed(edition, book_pdf, pdf):
     _, pages = pdf
-    folded = sum(len(article.select(".admonition.dropdown")) for _, article in html_pages(book))
+    folded = sum(len(article.select(".admonition.dropdown")) for _, article in html_pages(edition))
     assert folded > 0 and book_pdf.report["solutions"] == folded
     heading = squash(book_pdf.report["solutions_title"])
-    chapters = sum(1 for _, article in html_pages(book) if article.select(".admonition.dropdown"))
+    chapters = sum(1 for _, article in html_pages(edition) if article.select(".admonition.dropdown"))
     assert sum(text.startswith(heading) for text in pages) == chapters, (
         f"{chapters} chapters have solutions, but not each has a sheet starting with {heading!r}")

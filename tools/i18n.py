@@ -196,15 +196,22 @@ def translated_title(language: str) -> str:
     return message.string if message is not None and message.string and not message.fuzzy else ""
 
 
-def build_html(language: str) -> int:
-    """Build one translated edition and put it at ``_build/html/<folder>``."""
+def build_html(language: str, builder: str = "html") -> int:
+    """Build one translated edition and put it at ``_build/html/<folder>``.
+
+    With ``builder="singlehtml"`` the whole edition is one page in
+    ``_build/singlehtml-<folder>/``, for the PDF (tools/pdf_book.py); it shares
+    the HTML build's environment, so it re-reads nothing.
+    """
     folder = LANGUAGES[language]
-    outdir = BUILD / f"html-{folder}"  # beside html/, so that it shares the execution cache
+    outdir = BUILD / f"{builder}-{folder}"  # beside html/, so that it shares the execution cache
     overrides = {"language": language}
     title = translated_title(language)
     if title:
         overrides["html_title"] = title  # the sidebar's and the tabs' title
-    status = sphinx_build("html", outdir, BUILD / f".doctrees-{folder}", overrides)
+    status = sphinx_build(builder, outdir, BUILD / f".doctrees-{folder}", overrides)
+    if builder != "html":
+        return status
     if (outdir / "index.html").is_file():
         sync(outdir, BUILD / "html" / folder)
     return status
@@ -243,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     p_check.add_argument("--language", default="zh_CN")
     p_html = sub.add_parser("html", help="build one translated edition into _build/html/<folder>")
     p_html.add_argument("language", nargs="?", default="zh_CN", choices=list(LANGUAGES))
+    p_single = sub.add_parser("singlehtml", help="build one translated edition as one page, for its PDF")
+    p_single.add_argument("language", nargs="?", default="zh_CN", choices=list(LANGUAGES))
     args = parser.parse_args(argv)
 
     if args.command == "extract":
@@ -259,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if left else 0
     elif args.command == "html":
         return build_html(args.language)
+    elif args.command == "singlehtml":
+        return build_html(args.language, "singlehtml")
     return 0
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import importlib
 import http.server
 import sys
 import threading
@@ -52,7 +53,7 @@ class Edition:
     html: Path  # the edition's HTML book: printed only when it is built
     single: Path  # its single-page build
     pdf: str  # file name in _build/pdf/
-    build: tuple[str, ...]  # the arguments of tools.build_book that make its single-page build
+    build: tuple[str, ...]  # the command (a tools module and its arguments) that makes its single-page build
     #: The one line printed under a slider panel's starting figure.
     panel_note: str
     #: The heading over a chapter's gathered solutions.
@@ -61,9 +62,15 @@ class Edition:
 
 EDITIONS = {
     "en": Edition(
-        "en", BUILD / "html", BUILD / "singlehtml", "backprop-book.pdf", ("--builder", "singlehtml"),
+        "en", BUILD / "html", BUILD / "singlehtml", "backprop-book.pdf",
+        ("tools.build_book", "--builder", "singlehtml"),
         "Printed at its starting values: the web book and Jupyter let you move the controls.",
         "Solutions"),
+    "zh": Edition(
+        "zh", BUILD / "html" / "zh", BUILD / "singlehtml-zh", "backprop-book-zh.pdf",
+        ("tools.i18n", "singlehtml", "zh_CN"),
+        "这里印的是初始设置下的图：在网页书和 Jupyter 中可以拖动控件。",
+        "解答"),
 }
 
 
@@ -228,8 +235,6 @@ def editions_built() -> list[Edition]:
 def main(argv=None) -> int:
     from playwright.sync_api import sync_playwright
 
-    from tools import build_book
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edition", choices=sorted(EDITIONS), action="append",
                         help="print only this edition (default: every edition whose HTML book is built)")
@@ -240,7 +245,8 @@ def main(argv=None) -> int:
     if not Path(CHROMIUM).is_file():
         raise SystemExit(f"{CHROMIUM} is missing: apt-get install chromium")
     for edition in editions:
-        if build_book.main(list(edition.build)) != 0:
+        module, *arguments = edition.build
+        if importlib.import_module(module).main(arguments) != 0:
             return 1
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
