@@ -159,6 +159,20 @@ def mnist_embedded_path():
     return Path(__file__).resolve().parent / "embedded" / MNIST_EMBEDDED_FILE
 
 
+def digits_format(flat, one_hot, dtype, where):
+    """The ``dtype`` asked of a digit loader, as a numpy dtype, after checking ``flat``, ``one_hot`` and it."""
+    for name, value in (("flat", flat), ("one_hot", one_hot)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{where}: {name} must be True or False, got {value!r}")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{where}: dtype must be float32 or float64, got {dtype!r}") from None
+    if dtype.type not in (np.float32, np.float64):
+        raise TypeError(f"{where}: dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
 def load_digits(flat=True, one_hot=False, dtype=np.float64):
     """The 5,000 MNIST digits shipped with the book, as ``(x_train, y_train, x_test, y_test)``.
 
@@ -174,15 +188,7 @@ def load_digits(flat=True, one_hot=False, dtype=np.float64):
         Labels as one-hot rows ``(N, 10)`` in ``dtype`` (True) or int64 ``(N,)``.
     dtype : float32 or float64
     """
-    for name, value in (("flat", flat), ("one_hot", one_hot)):
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"load_digits: {name} must be True or False, got {value!r}")
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"load_digits: dtype must be float32 or float64, got {dtype!r}") from None
-    if dtype.type not in (np.float32, np.float64):
-        raise TypeError(f"load_digits: dtype must be float32 or float64, got {dtype}")
+    dtype = digits_format(flat, one_hot, dtype, "load_digits")
     path = mnist_embedded_path()
     if not path.is_file():
         raise FileNotFoundError(

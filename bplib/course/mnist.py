@@ -259,17 +259,12 @@ def load_mnist(source="auto", flat=True, one_hot=False, dtype=np.float64, data_d
     """
     if not isinstance(source, str) or source not in SOURCES:
         raise ValueError(f"load_mnist: source must be one of {SOURCES}, got {source!r}")
-    for name, value in (("flat", flat), ("one_hot", one_hot), ("verbose", verbose), ("cache", cache)):
+    dtype = data.digits_format(flat, one_hot, dtype, "load_mnist")
+    for name, value in (("verbose", verbose), ("cache", cache)):
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"load_mnist: {name} must be True or False, got {value!r}")
     if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
         raise TypeError(f"load_mnist: data_dir must be a path or None, got {type(data_dir).__name__}")
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"load_mnist: dtype must be float32 or float64, got {dtype!r}") from None
-    if dtype.type not in (np.float32, np.float64):
-        raise TypeError(f"load_mnist: dtype must be float32 or float64, got {dtype}")
 
     root = tfds_data_dir(data_dir)
     chosen, note = source, ""
